@@ -1,7 +1,18 @@
 """zeroshash: zero-shot hashing in the scikit-learn API."""
 
 from ._codes import pack_bits, unpack_bits
+from .base import BaseHasher
+from .hashers import ITQHasher, LSHHasher, PCAHasher, ZSHHasher
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["pack_bits", "unpack_bits", "__version__"]
+__all__ = [
+    "BaseHasher",
+    "ITQHasher",
+    "LSHHasher",
+    "PCAHasher",
+    "ZSHHasher",
+    "pack_bits",
+    "unpack_bits",
+    "__version__",
+]

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+from sklearn.decomposition import PCA
+
+from zeroshash import ITQHasher, LSHHasher, PCAHasher
+
+
+@pytest.fixture
+def X():
+    rng = np.random.RandomState(0)
+    return rng.randn(300, 24) @ rng.randn(24, 24)
+
+
+def test_lsh_is_sign_of_centred_gaussian_projection(X):
+    lsh = LSHHasher(bits=12, random_state=3).fit(X)
+    expected = ((X - X.mean(axis=0)) @ lsh.projection_ >= 0).astype(np.uint8)
+    np.testing.assert_array_equal(lsh.transform(X), expected)
+    plain = LSHHasher(bits=12, center=False, random_state=3).fit(X)
+    np.testing.assert_array_equal(plain.mean_, 0.0)
+    np.testing.assert_array_equal(plain.projection_, lsh.projection_)
+
+
+def test_lsh_collision_rate_tracks_angle():
+    # Charikar: P[bit differs] = angle / pi.
+    rng = np.random.RandomState(0)
+    a = np.array([1.0, 0.0])
+    b = np.array([np.cos(1.0), np.sin(1.0)])
+    lsh = LSHHasher(bits=20_000, center=False, random_state=rng).fit(rng.randn(10, 2))
+    codes = lsh.transform(np.vstack([a, b]))
+    assert abs((codes[0] != codes[1]).mean() - 1.0 / np.pi) < 0.01
+
+
+def test_pcah_matches_sklearn_pca_up_to_sign(X):
+    pcah = PCAHasher(bits=8).fit(X)
+    ref = PCA(n_components=8, svd_solver="full").fit(X)
+    np.testing.assert_allclose(np.abs(pcah.components_.T), np.abs(ref.components_), atol=1e-8)
+    proj = pcah.decision_function(X)
+    np.testing.assert_allclose(np.abs(proj), np.abs(ref.transform(X)), atol=1e-8)
+
+
+def test_itq_quantisation_loss_never_increases_and_beats_pcah(X):
+    itq = ITQHasher(bits=8, random_state=0).fit(X)
+    assert itq.n_iter_ == 50 == len(itq.quantization_loss_)
+    assert np.all(np.diff(itq.quantization_loss_) <= 1e-9 * itq.quantization_loss_[:-1])
+    np.testing.assert_allclose(itq.rotation_ @ itq.rotation_.T, np.eye(8), atol=1e-10)
+    V = (X - itq.mean_) @ itq.components_
+    pcah_loss = np.sum((np.where(V >= 0, 1.0, -1.0) - V) ** 2)
+    assert itq.quantization_loss_[-1] < pcah_loss
+
+
+@pytest.mark.parametrize("cls", [PCAHasher, ITQHasher])
+def test_pca_bits_limit(cls, X):
+    with pytest.raises(ValueError, match="bits=30 with n_samples=300, n_features=24"):
+        cls(bits=30).fit(X)
+
+
+@pytest.mark.parametrize("cls", [LSHHasher, PCAHasher, ITQHasher])
+def test_deterministic_and_ignore_labels(cls, X):
+    y = np.arange(X.shape[0]) % 3
+    a = cls(bits=8, random_state=0).fit(X).encode(X)
+    b = cls(bits=8, random_state=0).fit(X, y, word_vecs=np.eye(3)).encode(X)
+    np.testing.assert_array_equal(a, b)

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from zeroshash import LSHHasher, ZSHHasher
+from zeroshash.model_selection import evaluate, seen_unseen_split, zero_shot_retrieval_split
+
+
+def test_seen_unseen_split():
+    y = np.repeat(np.arange(10), 5)
+    seen, unseen = seen_unseen_split(y, n_unseen=3, random_state=0)
+    assert len(unseen) == 3 and len(seen) == 7
+    assert set(seen) | set(unseen) == set(range(10))
+    again = seen_unseen_split(y, n_unseen=3, random_state=0)
+    np.testing.assert_array_equal(again[1], unseen)
+    with pytest.raises(ValueError, match="not present"):
+        seen_unseen_split(y, unseen=[42])
+    with pytest.raises(ValueError, match="exactly one"):
+        seen_unseen_split(y)
+    with pytest.raises(ValueError, match="n_unseen must be"):
+        seen_unseen_split(y, n_unseen=10)
+
+
+def test_zero_shot_retrieval_split_protocol():
+    y = np.repeat(np.arange(10), 30)
+    s = zero_shot_retrieval_split(y, n_unseen=3, n_query_per_class=10, random_state=0)
+    assert set(y[s.query]) == set(s.unseen_classes)
+    assert len(s.query) == 30
+    assert not np.intersect1d(s.query, s.database).size
+    assert len(s.query) + len(s.database) == len(y)
+    assert set(y[s.database]) == set(range(10))
+    assert set(y[s.train]) == set(s.seen_classes)
+    assert np.isin(s.train, s.database).all()
+    small = zero_shot_retrieval_split(y, unseen=[0], n_query_per_class=5, n_train=20)
+    assert len(small.train) == 20
+    with pytest.raises(ValueError, match="need more than"):
+        zero_shot_retrieval_split(y, unseen=[0], n_query_per_class=30)
+
+
+def test_evaluate_rows(blobs):
+    X, y, word_vecs = blobs
+    split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=10, random_state=0)
+    rows = evaluate(
+        {"LSH": LSHHasher(random_state=0), "ZSH": ZSHHasher(n_anchors=50, random_state=0)},
+        X, y, split, bits=(8, 16), word_vecs=dict(enumerate(word_vecs)),
+    )
+    assert [(r["method"], r["bits"]) for r in rows] == [
+        ("LSH", 8), ("LSH", 16), ("ZSH", 8), ("ZSH", 16)
+    ]
+    for row in rows:
+        assert 0 <= row["map"] <= 1 and 0 <= row["precision_r"] <= 1
+        assert row["fit_seconds"] >= 0

@@ -1,0 +1,175 @@
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from zeroshash import ZSHHasher, pack_bits
+from zeroshash.metrics import mean_average_precision
+
+SMALL = dict(bits=16, n_anchors=60, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"rotate": False},
+        {"gamma": 1e-4},
+        {"gamma": 1e-3, "graph": "knn"},
+        {"nu": 1e-2, "lam": 1.0},
+    ],
+)
+@pytest.mark.parametrize("with_word_vecs", [True, False])
+def test_objective_never_increases(blobs, params, with_word_vecs):
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(**{**SMALL, "max_iter": 15, "tol": 0.0, **params})
+    zsh.fit(X, y, word_vecs if with_word_vecs else None)
+    assert zsh.n_iter_ == len(zsh.objective_) >= 2
+    steps = np.diff(zsh.objective_)
+    assert np.all(steps <= 1e-9 * np.abs(zsh.objective_[:-1])), zsh.objective_
+
+
+def test_fitted_attributes(blobs):
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(**SMALL).fit(X, y, word_vecs)
+    d = word_vecs.shape[1]
+    assert zsh.anchors_.shape == (60, X.shape[1])
+    assert zsh.projection_.shape == (61, 16)
+    assert zsh.semantic_projection_.shape == (16, d)
+    np.testing.assert_allclose(zsh.rotation_.T @ zsh.rotation_, np.eye(d), atol=1e-10)
+    np.testing.assert_allclose(np.linalg.norm(zsh.class_vectors_, axis=1), 1.0)
+    np.testing.assert_array_equal(zsh.classes_, np.arange(6))
+    assert 1 <= zsh.n_iter_ == len(zsh.objective_) <= zsh.max_iter
+    assert list(zsh.get_feature_names_out()) == [f"zshhasher{i}" for i in range(16)]
+
+
+def test_one_hot_mode_without_word_vectors(blobs):
+    X, y, _ = blobs
+    zsh = ZSHHasher(**SMALL).fit(X, y)
+    np.testing.assert_array_equal(zsh.class_vectors_, np.eye(6))
+    assert zsh.rotation_.shape == (6, 6)
+
+
+def test_anchors_capped_by_samples(blobs):
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(bits=8, n_anchors=10_000, random_state=0).fit(X[:30], y[:30], word_vecs[:1])
+    assert zsh.anchors_.shape[0] == 30
+
+
+def test_transform_encode_decision_function_agree(blobs):
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(**SMALL).fit(X, y, word_vecs)
+    proj = zsh.decision_function(X)
+    bits = zsh.transform(X)
+    assert bits.dtype == np.uint8 and bits.shape == (X.shape[0], 16)
+    np.testing.assert_array_equal(bits, (proj >= 0).astype(np.uint8))
+    np.testing.assert_array_equal(zsh.encode(X), pack_bits(bits))
+    np.testing.assert_array_equal(zsh.fit_transform(X, y, word_vecs=word_vecs), bits)
+
+
+def test_deterministic_under_random_state(blobs):
+    X, y, word_vecs = blobs
+    a = ZSHHasher(**SMALL).fit(X, y, word_vecs)
+    b = ZSHHasher(**SMALL).fit(X, y, word_vecs)
+    np.testing.assert_array_equal(a.projection_, b.projection_)
+    np.testing.assert_array_equal(a.encode(X), b.encode(X))
+    c = ZSHHasher(**{**SMALL, "random_state": 1}).fit(X, y, word_vecs)
+    assert not np.array_equal(a.anchors_, c.anchors_)
+
+
+def test_word_vector_forms_give_the_same_model(blobs):
+    X, y, word_vecs = blobs
+    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
+    labels = names[y]
+    reference = ZSHHasher(**SMALL).fit(X, labels, word_vecs).encode(X)
+    as_dict = dict(zip(names, word_vecs))
+    kv = KeyedVectors(vector_size=3)
+    kv.add_vectors(list(names), word_vecs.astype(np.float32))
+    for source in (as_dict, as_dict.get, kv):
+        codes = ZSHHasher(**SMALL).fit(X, labels, word_vecs=source).encode(X)
+        assert (codes != reference).mean() < 0.02  # KeyedVectors stores float32
+    in_init = ZSHHasher(**SMALL, word_vecs=as_dict).fit(X, labels).encode(X)
+    np.testing.assert_array_equal(in_init, reference)
+
+
+def test_pipeline_carries_word_vectors(blobs):
+    X, y, word_vecs = blobs
+    pipe = make_pipeline(StandardScaler(), ZSHHasher(**SMALL))
+    pipe.fit(X, y, zshhasher__word_vecs=word_vecs)
+    assert pipe.transform(X).shape == (X.shape[0], 16)
+
+
+def test_unseen_classes_retrieve_each_other(blobs):
+    X, y, word_vecs = blobs
+    seen = y < 4
+    zsh = ZSHHasher(bits=32, n_anchors=100, random_state=0).fit(X[seen], y[seen], word_vecs[:4])
+    codes = zsh.transform(X)
+    unseen_map = mean_average_precision(codes[~seen][::4], codes, y[~seen][::4], y)
+    chance = 1 / 6
+    assert unseen_map > 2 * chance
+
+
+def test_graph_laplacian_gram_matches_dense_construction(blobs):
+    X, y, word_vecs = blobs
+    X = X[:50]
+    zsh = ZSHHasher(bits=4, n_anchors=12, gamma=1.0, n_neighbors=3, random_state=0)
+    from zeroshash._kernel_map import rbf_features, squared_distances
+
+    anchors = X[:12]
+    d2 = squared_distances(X, anchors)
+    Phi = rbf_features(d2, d2.mean())
+    gram = zsh._laplacian_gram(X, Phi, d2)
+    # Dense anchor graph: Z rows = normalised kernel weights of the 3 nearest anchors.
+    Z = np.zeros((50, 12))
+    for i in range(50):
+        near = np.argsort(d2[i])[:3]
+        Z[i, near] = Phi[i, near] / Phi[i, near].sum()
+    S = Z @ np.diag(1 / Z.sum(axis=0)) @ Z.T
+    np.testing.assert_allclose(gram, Phi.T @ (np.eye(50) - S) @ Phi, atol=1e-10)
+    assert np.linalg.eigvalsh(gram).min() > -1e-9
+
+
+def test_both_word_vector_sources_is_an_error(blobs):
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(**SMALL, word_vecs=word_vecs)
+    with pytest.raises(ValueError, match="both to the constructor and to fit"):
+        zsh.fit(X, y, word_vecs=word_vecs)
+
+
+@pytest.mark.parametrize(
+    "mutate, error, match",
+    [
+        (lambda X, y, w: (np.where(X > 3, np.nan, X), y, w), ValueError, "NaN"),
+        (lambda X, y, w: (X[:, 0], y, w), ValueError, "2D array"),
+        (lambda X, y, w: (X, y[:-1], w), ValueError, "inconsistent numbers of samples"),
+        (lambda X, y, w: (X, y, w[:5]), ValueError, "5 rows but y has 6 classes"),
+        (lambda X, y, w: (X, y, {0: w[0]}), ValueError, r"no vector for 5 class\(es\)"),
+        (lambda X, y, w: (X[:1], y[:1], w[:1]), ValueError, "got 1 sample"),
+        (lambda X, y, w: (X, None, w), ValueError, "requires y"),
+    ],
+)
+def test_bad_input_fails_before_any_work(blobs, mutate, error, match):
+    zsh = ZSHHasher(**SMALL)
+    with pytest.raises(error, match=match):
+        zsh.fit(*mutate(*blobs))
+    assert not hasattr(zsh, "anchors_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"bits": 0}, "bits"), ({"n_anchors": 0}, "n_anchors"), ({"graph": "full"}, "graph"),
+     ({"nu": 0.0}, "nu"), ({"bits": 8.5}, "bits")],
+)
+def test_bad_parameters(blobs, params, match):
+    X, y, word_vecs = blobs
+    with pytest.raises(InvalidParameterError, match=match):
+        ZSHHasher(**params).fit(X, y, word_vecs)
+
+
+def test_transform_checks_feature_count(blobs):
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(**SMALL).fit(X, y, word_vecs)
+    with pytest.raises(ValueError, match="20 features"):
+        zsh.transform(X[:, :5])

@@ -1,0 +1,24 @@
+"""Principal directions shared by PCA-based hashers (PCAH, ITQ, SH, ...)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (d,) and the top ``n_components`` principal directions (d, n_components).
+
+    Eigen-decomposition of the d x d covariance (d is a feature count, small next to
+    n for CNN features). Directions come in decreasing variance with a fixed sign
+    (largest-magnitude entry positive), so results do not depend on the LAPACK build.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    mean = X.mean(axis=0)
+    Xc = X - mean
+    cov = Xc.T @ Xc / max(X.shape[0] - 1, 1)
+    eigval, eigvec = np.linalg.eigh(cov)
+    order = np.argsort(eigval)[::-1][:n_components]
+    components = eigvec[:, order]
+    flip = np.sign(components[np.argmax(np.abs(components), axis=0), np.arange(len(order))])
+    components *= np.where(flip == 0, 1.0, flip)
+    return mean, components

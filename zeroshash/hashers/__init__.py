@@ -1,0 +1,7 @@
+"""The hashers, one private module per method."""
+
+from ._lsh import LSHHasher
+from ._pca import ITQHasher, PCAHasher
+from ._zsh import ZSHHasher
+
+__all__ = ["ITQHasher", "LSHHasher", "PCAHasher", "ZSHHasher"]
