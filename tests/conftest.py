@@ -1,5 +1,11 @@
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+# Test-only helpers (e.g. the reference transcription of published code) live beside the tests.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

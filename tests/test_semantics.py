@@ -27,7 +27,8 @@ def test_dict_and_callable_agree():
 
 
 def test_keyed_vectors_multi_word_names_are_averaged(keyed_vectors):
-    out = class_embeddings(keyed_vectors, np.array(["Ankle boot", "T-shirt/top", "sea_lion", "cat"]))
+    names = np.array(["Ankle boot", "T-shirt/top", "sea_lion", "cat"])
+    out = class_embeddings(keyed_vectors, names)
     kv = keyed_vectors
     np.testing.assert_allclose(out[0], (kv["ankle"] + kv["boot"]) / 2)
     np.testing.assert_allclose(out[1], (kv["t-shirt"] + kv["top"]) / 2)

@@ -173,3 +173,19 @@ def test_transform_checks_feature_count(blobs):
     zsh = ZSHHasher(**SMALL).fit(X, y, word_vecs)
     with pytest.raises(ValueError, match="20 features"):
         zsh.transform(X[:, :5])
+
+
+def test_matches_literal_transcription_of_published_code(blobs):
+    from _reference_zsh import reference_zsh
+
+    X, y, word_vecs = blobs
+    params = dict(bits=16, n_anchors=60, lam=1e-2, nu=1e-5, epsilon=1e-2, max_iter=10)
+    ref = reference_zsh(X, y, word_vecs, seed=7, **params)
+    zsh = ZSHHasher(**params, tol=0.0, random_state=7).fit(X, y, word_vecs)
+    np.testing.assert_array_equal(zsh.anchors_, ref["anchors"])
+    assert zsh.bandwidth_ == pytest.approx(ref["sigma2"])
+    ours = zsh.transform(X)
+    theirs = (np.hstack([np.exp(-((X[:, None] - ref["anchors"][None]) ** 2).sum(-1)
+                                / ref["sigma2"]), np.ones((len(X), 1))]) @ ref["P"] >= 0)
+    assert (ours == theirs).mean() > 0.99
+    np.testing.assert_allclose(np.abs(zsh.rotation_), np.abs(ref["R"]), atol=1e-6)
