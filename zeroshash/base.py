@@ -38,7 +38,12 @@ from sklearn.base import (
 )
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from ._codes import pack_bits
 from .semantics import class_embeddings
@@ -103,12 +108,17 @@ class BaseHasher(
         return validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
 
     def _validate_fit_data(self, X, y):
+        if self._requires_y and y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        X = self._validate_X(X, reset=True)
         if self._requires_y:
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=False)
+            y = column_or_1d(y, warn=True)
+            check_consistent_length(X, y)
             check_classification_targets(y)
             self.classes_, y = np.unique(y, return_inverse=True)
         else:
-            X = self._validate_X(X, reset=True)
             y = None
         if X.shape[0] < 2:
             raise ValueError(

@@ -96,7 +96,7 @@ def load_fashion(*, return_X_y: bool = False):
     --------
     >>> from zeroshash.datasets import load_fashion
     >>> fashion = load_fashion()
-    >>> list(fashion.target_names[:2])
+    >>> fashion.target_names[:2].tolist()
     ['T-shirt/top', 'Trouser']
     """
     return _load("fashion", return_X_y)

@@ -1,0 +1,97 @@
+"""ZSHHasher fit / encode time and peak memory against n, beside the published loop.
+
+Usage:  python benchmarks/bench_fit.py [--sizes 5000 20000 50000] [--repeats 3]
+
+Data: synthetic CNN-like features (non-negative, 10 clustered classes, 1,280-d,
+float32) with 50-d class vectors; 64 bits, 1,000 anchors, the published settings.
+The peer is a literal numpy/scipy transcription of the published training loop
+(tests/_reference_zsh.py: scipy cdist, the P system solved every iteration, each
+bit row updated by deleting it from B and W), run in the same process on the
+same data. Times are medians over --repeats runs; peak memory is the largest
+traced allocation (tracemalloc) during one fit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from _reference_zsh import reference_zsh  # noqa: E402
+
+from zeroshash import ZSHHasher  # noqa: E402
+
+PARAMS = dict(bits=64, n_anchors=1000, lam=1e-2, nu=1e-5, epsilon=1e-2, max_iter=10)
+
+
+def make_data(n, d=1280, n_classes=10, seed=0):
+    rng = np.random.RandomState(seed)
+    centres = rng.gamma(0.5, 1.0, size=(n_classes, d))
+    y = rng.randint(0, n_classes, size=n)
+    X = np.maximum(centres[y] + 0.8 * rng.randn(n, d), 0).astype(np.float32)
+    return X, y, rng.randn(n_classes, 50)
+
+
+def timed(func, repeats):
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), out
+
+
+def peak_mib(func):
+    tracemalloc.start()
+    func()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[5000, 20000, 50000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--peer-max-n", type=int, default=20000,
+                        help="run the published-loop peer only up to this n (it is slow)")
+    args = parser.parse_args(argv)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, numpy {np.__version__}")
+    print(f"ZSHHasher {PARAMS}, median of {args.repeats} runs\n")
+    header = (f"{'n':>7} {'fit s':>8} {'peer fit s':>11} {'speed-up':>9} {'fit us/row':>11} "
+              f"{'encode s':>9} {'peak MiB':>9} {'peer MiB':>9}")
+    print(header)
+    print("-" * len(header))
+    for n in args.sizes:
+        X, y, C = make_data(n)
+        fit = partial(ZSHHasher(**PARAMS, tol=0.0, random_state=0).fit, X, y, C)
+        fit_s, model = timed(fit, args.repeats)
+        encode_s, _ = timed(partial(model.encode, X), args.repeats)
+        peak = peak_mib(fit)
+        if n <= args.peer_max_n:
+            peer = partial(reference_zsh, X, y, C, seed=0, **PARAMS)
+            peer_s, _ = timed(peer, max(1, args.repeats if n <= 5000 else 1))
+            peer_peak = peak_mib(peer)
+            peer_cols = f"{peer_s:11.2f} {peer_s / fit_s:8.1f}x"
+            peer_mem = f"{peer_peak:9.0f}"
+        else:
+            peer_cols, peer_mem = f"{'-':>11} {'-':>9}", f"{'-':>9}"
+        print(f"{n:7d} {fit_s:8.2f} {peer_cols} {fit_s / n * 1e6:11.1f} {encode_s:9.2f} "
+              f"{peak:9.0f} {peer_mem}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
