@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import re
 import sys
 import time
 
@@ -71,7 +70,6 @@ FASHION_NAMES = [
 FASHION_DIR = "/usr/share/datasets/fashion-mnist"
 FASHION_COPYRIGHT = "/usr/share/doc/dataset-fashion-mnist/copyright"
 
-_SPLIT = re.compile(r"[\s/_]+")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -97,20 +95,12 @@ def _debian_version(pkg):
 
 
 def class_name_tokens(name, vocabulary):
-    """Tokens of a class name (same rule as ``zeroshash.semantics``); fails loudly."""
-    tokens = []
-    for part in _SPLIT.split(str(name).lower()):
-        if not part:
-            continue
-        if part in vocabulary or "-" not in part:
-            tokens.append(part)
-        else:
-            tokens.extend(p for p in part.split("-") if p)
-    missing = [t for t in tokens if t not in vocabulary]
-    if not tokens or missing:
-        raise ValueError(
-            f"class name {name!r}: tokens {missing or tokens!r} not in the GloVe vocabulary"
-        )
+    """Tokens of a class name under ``zeroshash.semantics``' rule; fails loudly."""
+    from zeroshash.semantics import class_name_tokens as tokens_of
+
+    tokens = tokens_of(name, vocabulary)
+    if tokens is None:
+        raise ValueError(f"class name {name!r}: some token is not in the GloVe vocabulary")
     return tokens
 
 
