@@ -118,6 +118,15 @@ def average_precision_per_query(
     -------
     ap : ndarray of shape (n_queries,), values in [0, 1]; 0 for a query with no
         relevant item (in the top k).
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import average_precision_per_query
+    >>> db = [[0, 0], [0, 1], [1, 1]]          # distances 0, 1, 2 from the query
+    >>> average_precision_per_query([[0, 0]], db, [5], [5, 3, 5])   # (1/1 + 2/3) / 2
+    array([0.83333333])
+    >>> average_precision_per_query([[0, 0]], db, [5], [5, 3, 5], k=2)
+    array([1.])
     """
     q, db, ql, dl = _check_pair(query_codes, db_codes, query_labels, db_labels)
     n_db = db.shape[0]

@@ -148,6 +148,19 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     rows : list of dict
         Keys: method, bits, map (mAP@all), precision_r (within ``radius``),
         fit_seconds, encode_seconds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zeroshash import LSHHasher
+    >>> from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
+    >>> rng = np.random.RandomState(0)
+    >>> y = np.repeat(np.arange(4), 30)
+    >>> X = rng.randn(4, 10)[y] * 3 + rng.randn(120, 10)
+    >>> split = zero_shot_retrieval_split(y, n_unseen=1, n_query_per_class=10, random_state=0)
+    >>> rows = evaluate({"LSH": LSHHasher(random_state=0)}, X, y, split, bits=(8, 16))
+    >>> [(row["method"], row["bits"]) for row in rows]
+    [('LSH', 8), ('LSH', 16)]
     """
     X = np.asarray(X)
     y = np.asarray(y)
