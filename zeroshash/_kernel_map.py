@@ -17,11 +17,14 @@ _BLOCK_ROWS = 4096
 
 
 def squared_distances(X: np.ndarray, anchors: np.ndarray, anchor_sq_norms=None) -> np.ndarray:
-    """Squared Euclidean distances (n, m), clipped at 0 against rounding."""
+    """Squared Euclidean distances (n, m) in X's precision, clipped at 0 against rounding."""
+    anchors = anchors.astype(X.dtype, copy=False)
     if anchor_sq_norms is None:
         anchor_sq_norms = np.einsum("ij,ij->i", anchors, anchors)
-    d2 = np.einsum("ij,ij->i", X, X)[:, None] + anchor_sq_norms[None, :]
-    d2 -= 2.0 * (X @ anchors.T)
+    d2 = X @ anchors.T
+    d2 *= -2.0
+    d2 += np.einsum("ij,ij->i", X, X)[:, None]
+    d2 += anchor_sq_norms.astype(X.dtype, copy=False)[None, :]
     np.maximum(d2, 0.0, out=d2)
     return d2
 
@@ -35,15 +38,15 @@ def choose_anchors(X: np.ndarray, n_anchors: int, rng: np.random.RandomState) ->
 
 def bandwidth_from_sq_distances(d2: np.ndarray) -> float:
     """Mean squared sample-anchor distance; 1.0 when all points coincide."""
-    h = float(d2.mean()) if d2.size else 0.0
+    h = float(d2.mean(dtype=np.float64)) if d2.size else 0.0
     return h if h > 0.0 and np.isfinite(h) else 1.0
 
 
 def rbf_features(d2: np.ndarray, bandwidth: float, bias: bool = True) -> np.ndarray:
-    """exp(-d2 / bandwidth), with a trailing column of ones when ``bias``."""
+    """exp(-d2 / bandwidth) in d2's precision, with a trailing column of ones when ``bias``."""
     n, m = d2.shape
-    out = np.empty((n, m + 1 if bias else m), dtype=np.float64)
-    np.divide(d2, -bandwidth, out=out[:, :m])
+    out = np.empty((n, m + 1 if bias else m), dtype=d2.dtype)
+    np.multiply(d2, -1.0 / bandwidth, out=out[:, :m])
     np.exp(out[:, :m], out=out[:, :m])
     if bias:
         out[:, m] = 1.0
@@ -51,11 +54,10 @@ def rbf_features(d2: np.ndarray, bandwidth: float, bias: bool = True) -> np.ndar
 
 
 def project_rbf(X: np.ndarray, anchors: np.ndarray, bandwidth: float, W: np.ndarray) -> np.ndarray:
-    """phi(X) @ W computed block by block so memory stays O(block x n_anchors)."""
-    X = np.asarray(X, dtype=np.float64)
+    """phi(X) @ W in float64, computed block by block so memory stays O(block x n_anchors)."""
     a_sq = np.einsum("ij,ij->i", anchors, anchors)
     out = np.empty((X.shape[0], W.shape[1]), dtype=np.float64)
     for rows in gen_batches(X.shape[0], _BLOCK_ROWS):
-        d2 = squared_distances(X[rows], anchors, a_sq)
+        d2 = squared_distances(X[rows], anchors, a_sq).astype(np.float64, copy=False)
         out[rows] = rbf_features(d2, bandwidth) @ W
     return out

@@ -250,29 +250,32 @@ class ZSHHasher(BaseHasher):
 
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)
-        X = np.asarray(X, dtype=np.float64)
         C = self._semantic_targets(class_vectors)
         Y = C[y]
         n, r, d = X.shape[0], self.bits, C.shape[1]
 
         anchors = choose_anchors(X, self.n_anchors, rng)
-        # Distances in the input's precision: float32 features halve the largest product.
-        d2 = squared_distances(np.asarray(X, dtype=X.dtype), anchors.astype(X.dtype))
-        d2 = d2.astype(np.float64, copy=False)
+        # Distances and kernel in the input's precision (float32 CNN features halve the
+        # largest product); the normal equations are formed in float64.
+        d2 = squared_distances(X, anchors)
         bandwidth = bandwidth_from_sq_distances(d2)
         Phi = rbf_features(d2, bandwidth)
+        Phi64 = Phi.astype(np.float64, copy=False)
 
         # P-step system: (nu Phi^T Phi + gamma Phi^T L Phi + eps I) P = nu Phi^T B,
         # constant across iterations, so factor it once.
-        graph_gram = self._laplacian_gram(X, Phi, d2) if self.gamma > 0 else None
+        graph_gram = None
+        if self.gamma > 0:
+            graph_gram = self._laplacian_gram(X, Phi64, d2.astype(np.float64, copy=False))
         del d2
-        gram = _gram(Phi) * self.nu
+        gram = _gram(Phi64) * self.nu
+        del Phi64
         if graph_gram is not None:
             gram += self.gamma * graph_gram
         gram[np.diag_indices_from(gram)] += self.epsilon
         p_factor = scipy.linalg.cho_factor(gram, lower=True, check_finite=False)
         # The per-iteration products only multiply +-1 codes: single precision suffices.
-        Phi = Phi.astype(np.float32)
+        Phi = Phi.astype(np.float32, copy=False)
 
         # Published initialisation: B = sign(randn), W = rand, R = orth(rand).
         B = np.where(rng.standard_normal((n, r)) >= 0, 1.0, -1.0)
