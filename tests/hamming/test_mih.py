@@ -1,0 +1,87 @@
+"""Multi-index hashing returns exactly the brute-force results (same tie order)."""
+
+import numpy as np
+import pytest
+from _oracle import assert_same, random_codes, range_search, topk
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zeroshash.hamming import HammingIndex
+from zeroshash.hamming._mih import MultiIndexTables, choose_n_substrings
+from zeroshash.hamming._words import packed_to_columns, packed_to_rows
+
+
+def clustered(rng, n, bits, n_centres, flips):
+    centres = rng.integers(0, 2, (n_centres, bits), dtype=np.uint8)
+    raw = centres[rng.integers(0, n_centres, n)]
+    for _ in range(flips):
+        raw[np.arange(n), rng.integers(0, bits, n)] ^= 1
+    return np.packbits(raw, axis=1).reshape(n, (bits + 7) // 8)
+
+
+@given(
+    bits=st.sampled_from([8, 31, 64, 96, 130]),
+    n=st.integers(1, 400),
+    m=st.integers(1, 6),
+    k=st.sampled_from([1, 3, 10, 50, 500]),
+    radius=st.integers(0, 12),
+    seed=st.integers(0, 999),
+    parallel=st.booleans(),
+)
+@settings(max_examples=60, deadline=None, derandomize=True)
+def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
+    rng = np.random.default_rng(seed)
+    database = clustered(rng, n, bits, n_centres=max(1, n // 20), flips=2)
+    queries = np.concatenate([random_codes(rng, 3, bits), database[:3]])
+    m = max(m, -(-8 * ((bits + 7) // 8) // 26))
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, bits, n_substrings=m)
+    threads = 2 if parallel else 1
+    # An unlimited budget keeps every query on the probing path.
+    dist, pos = tables.topk(rows, columns, k, threads, budget=2**62)
+    want_d, want_p = topk(queries, database, bits, k)
+    np.testing.assert_array_equal(dist, want_d)
+    np.testing.assert_array_equal(pos, want_p)
+    lims, rdist, rpos = tables.range(rows, columns, radius, threads)
+    assert_same((lims, rdist, rpos), range_search(queries, database, bits, radius))
+
+
+def test_budget_fallback_is_exact():
+    rng = np.random.default_rng(1)
+    database = random_codes(rng, 2000, 64)
+    queries = random_codes(rng, 6, 64)
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, 64)
+    for budget in (0, 50, 2**62):
+        dist, pos = tables.topk(rows, columns, 7, 1, budget=budget)
+        want_d, want_p = topk(queries, database, 64, 7)
+        np.testing.assert_array_equal(dist, want_d)
+        np.testing.assert_array_equal(pos, want_p)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_index_with_mih_equals_brute(n_jobs):
+    rng = np.random.default_rng(5)
+    database = clustered(rng, 3000, 64, n_centres=40, flips=3)
+    queries = np.concatenate([clustered(rng, 20, 64, 40, 4), random_codes(rng, 5, 64)])
+    mih = HammingIndex(64, n_jobs=n_jobs, method="mih")
+    brute = HammingIndex(64, n_jobs=n_jobs)
+    for index in (mih, brute):
+        index.add(database[:2000])
+        index.add(database[2000:])
+        index.remove_ids(np.arange(0, 3000, 11))
+    for k in (1, 10, 100):
+        assert_same(mih.search(queries, k), brute.search(queries, k))
+    for radius in (0, 1, 3, 8, 64):
+        assert_same(mih.range_search(queries, radius), brute.range_search(queries, radius))
+
+
+def test_choose_n_substrings_and_validation():
+    assert choose_n_substrings(64, 10_000_000) == 3
+    assert choose_n_substrings(128, 1_000_000) == 6
+    assert choose_n_substrings(256, 2) == 256
+    columns = packed_to_columns(np.zeros((5, 8), np.uint8))
+    with pytest.raises(ValueError, match="n_substrings must be between 3 and 64"):
+        MultiIndexTables(columns, 64, n_substrings=2)
+    with pytest.raises(TypeError, match="n_substrings"):
+        HammingIndex(64, method="mih", n_substrings=2.0)
