@@ -33,7 +33,8 @@ def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
     rng = np.random.default_rng(seed)
     database = clustered(rng, n, bits, n_centres=max(1, n // 20), flips=2)
     queries = np.concatenate([random_codes(rng, 3, bits), database[:3]])
-    m = max(m, -(-8 * ((bits + 7) // 8) // 26))
+    # Substrings of at most 10 bits keep exhaustive probing (k > n) cheap.
+    m = max(m, -(-8 * ((bits + 7) // 8) // 10))
     columns, rows = packed_to_columns(database), packed_to_rows(queries)
     tables = MultiIndexTables(columns, bits, n_substrings=m)
     threads = 2 if parallel else 1
@@ -44,6 +45,22 @@ def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
     np.testing.assert_array_equal(pos, want_p)
     lims, rdist, rpos = tables.range(rows, columns, radius, threads)
     assert_same((lims, rdist, rpos), range_search(queries, database, bits, radius))
+
+
+@pytest.mark.parametrize(("bits", "m"), [(64, 3), (96, 4), (130, 6)])
+def test_wide_substrings_across_word_boundaries(bits, m):
+    rng = np.random.default_rng(bits)
+    database = clustered(rng, 300, bits, n_centres=10, flips=3)
+    queries = clustered(rng, 8, bits, n_centres=10, flips=2)
+    queries[:4] = database[:4]
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, bits, n_substrings=m)
+    assert tables.spans[:, 1].max() >= 21
+    dist, pos = tables.topk(rows, columns, 5, 1, budget=2**62)
+    assert_same((dist, pos), topk(queries, database, bits, 5))
+    for radius in (0, 2, 2 * m + 1):
+        got = tables.range(rows, columns, radius, 1)
+        assert_same(got, range_search(queries, database, bits, radius))
 
 
 def test_budget_fallback_is_exact():
