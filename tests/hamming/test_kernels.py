@@ -94,24 +94,31 @@ def test_range(parallel, problem, radius):
 
 
 @given(
-    st.lists(st.integers(0, 40), min_size=1, max_size=200),
-    st.integers(1, 50),
+    st.lists(st.integers(0, 40), min_size=0, max_size=600),
+    st.integers(1, 60),
+    st.sampled_from([1, 7, 64, 256]),
 )
 @SETTINGS
-def test_cut_to_k_keeps_k_best_earliest_first(values, k):
+def test_selection_keeps_k_best_earliest_first(values, k, chunk):
+    """accept_hits + compact_candidates fed chunk by chunk equal a full stable sort."""
     dist = np.array(values, dtype=np.int32)
-    pos = np.arange(dist.size, dtype=np.int64) * 3
-    hist = np.empty(41, dtype=np.int64)
-    fill, threshold = T.cut_to_k(dist.copy(), pos.copy(), dist.size, k, hist)
-    order = np.lexsort((pos, dist))[: min(k, dist.size)]
-    assert fill == order.size
-    if dist.size > k:
-        assert threshold == dist[order[-1]] - 1
-    got_d, got_p = dist.copy(), pos.copy()
-    T.cut_to_k(got_d, got_p, dist.size, k, hist)
-    assert sorted(zip(got_d[:fill], got_p[:fill], strict=True)) == sorted(
-        zip(dist[order], pos[order], strict=True)
-    )
+    cap = k + chunk
+    cand_d = np.empty(cap, np.int32)
+    cand_p = np.empty(cap, np.int64)
+    hist = np.empty(41, np.int64)
+    state = np.empty(4, np.int64)
+    T.reset_selection(state, hist, 40)
+    for start in range(0, dist.size, chunk):
+        part = dist[start : start + chunk].copy()
+        if state[T.FILL] + part.size > cap:
+            T.compact_candidates(cand_d, cand_p, k, hist, state)
+        T.accept_hits(part, part.size, start, k, cand_d, cand_p, hist, state)
+        assert state[T.FILL] <= cap
+    T.compact_candidates(cand_d, cand_p, k, hist, state)
+    fill = state[T.FILL]
+    order = np.lexsort((np.arange(dist.size), dist))[:k]
+    got = sorted(zip(cand_d[:fill].tolist(), cand_p[:fill].tolist(), strict=True))
+    assert got == list(zip(dist[order].tolist(), order.tolist(), strict=True))
 
 
 def test_sort_hits_is_stable_by_distance():

@@ -3,12 +3,12 @@
 Imports numpy and numba only; inputs are trusted (validated by the Python API).
 
 Tie order: results are sorted by (distance, database position). Selection exploits
-that distances are small integers: each query keeps a distance threshold and a small
-candidate buffer filled in position order; when the buffer is full it is cut back to
-``k`` with a distance histogram (keeping the earliest positions among ties, which is
-exact because the database is scanned in position order) and the threshold drops to
-one below the k-th distance. Most chunks then have no hit at all, which costs one
-vectorised count.
+that distances are small integers: each query keeps a candidate buffer filled in
+position order and a histogram of its distances, which gives the exact k-th best
+distance after every accepted item (no heap, no sort). Only items strictly closer
+than it are accepted later (they come later in position order and would lose a tie),
+so most chunks have no hit at all, which costs one vectorised count. When the buffer
+is full it is compacted back to ``k`` items, keeping the earliest among ties.
 """
 
 from __future__ import annotations
@@ -36,85 +36,124 @@ _i64_2d = types.Array(types.int64, 2, "C")
 _kernel_options = dict(cache=True, nogil=True)
 
 
-@njit(
-    types.UniTuple(int64, 2)(_i32_1d, _i64_1d, int64, int64, _i64_1d),
-    **_kernel_options,
-)
-def cut_to_k(cand_dist, cand_pos, fill, k, hist):
-    """Keep the best ``k`` of ``fill`` candidates in place; return (k, new threshold).
+# Per-query selection state, one int64 row: buffer fill, number of buffered items
+# at distance <= LEVEL, LEVEL (the k-th best distance once COUNT >= k), and LIMIT
+# (largest distance still accepted).
+FILL, COUNT, LEVEL, LIMIT = 0, 1, 2, 3
 
-    Candidates are in position order, so among ties at the k-th distance the first
-    ones met are kept. The new threshold is one less than the k-th distance: a later
-    item at that distance would lose the tie to every kept one.
-    """
-    if fill <= k:
-        return fill, np.int64(hist.shape[0] - 1)
+
+@njit(void(_i64_1d, _i64_1d, int64), **_kernel_options)
+def reset_selection(state, hist, max_dist):
+    """Start a selection: empty buffer, everything accepted."""
     hist[:] = 0
-    for i in range(fill):
-        hist[cand_dist[i]] += 1
-    below = 0
-    kth = 0
-    for d in range(hist.shape[0]):
-        if below + hist[d] >= k:
-            kth = d
-            break
-        below += hist[d]
-    keep_at_kth = k - below
+    state[FILL] = 0
+    state[COUNT] = 0
+    state[LEVEL] = max_dist
+    state[LIMIT] = max_dist
+
+
+@njit(void(_i32_1d, int64, int64, int64, _i32_1d, _i64_1d, _i64_1d, _i64_1d), **_kernel_options)
+def accept_hits(dist, length, start, k, cand_dist, cand_pos, hist, state):
+    """Append the items of ``dist[:length]`` (positions ``start...``) within the limit.
+
+    The limit is kept exact after every accepted item: ``hist`` counts buffered
+    items per distance, and once ``k`` are at or below ``LEVEL`` that level drops
+    while the items above it are not needed. New items must then be strictly
+    closer than the k-th best, as they come later in position order and would lose
+    the tie. Hits are rare, so groups of 16 are tested with a vectorised count
+    first. The buffer needs room for ``length`` more items.
+    """
+    fill = state[FILL]
+    count = state[COUNT]
+    level = state[LEVEL]
+    limit = state[LIMIT]
+    for g in range(0, length, 16):
+        group = dist[g : min(g + 16, length)]
+        lim32 = np.int32(limit)
+        hits = 0
+        for j in range(group.shape[0]):
+            hits += group[j] <= lim32
+        if hits == 0:
+            continue
+        for j in range(group.shape[0]):
+            d = group[j]
+            if d <= limit:
+                cand_dist[fill] = d
+                cand_pos[fill] = start + g + j
+                fill += 1
+                hist[d] += 1
+                count += 1
+                if count >= k:
+                    while count - hist[level] >= k:
+                        count -= hist[level]
+                        hist[level] = 0
+                        level -= 1
+                    limit = level - 1
+    state[FILL] = fill
+    state[COUNT] = count
+    state[LEVEL] = level
+    state[LIMIT] = limit
+
+
+@njit(void(_i32_1d, _i64_1d, int64, _i64_1d, _i64_1d), **_kernel_options)
+def compact_candidates(cand_dist, cand_pos, k, hist, state):
+    """Drop buffered items that can no longer be among the k best, keeping order.
+
+    Among items at the k-th distance the earliest are kept (position order).
+    """
+    if state[COUNT] < k:
+        return
+    level = state[LEVEL]
+    quota = k - (state[COUNT] - hist[level])
+    keep_at_level = quota
     out = 0
-    for i in range(fill):
+    for i in range(state[FILL]):
         d = cand_dist[i]
-        if d < kth or (d == kth and keep_at_kth > 0):
-            if d == kth:
-                keep_at_kth -= 1
+        if d < level or (d == level and keep_at_level > 0):
+            if d == level:
+                keep_at_level -= 1
             cand_dist[out] = d
             cand_pos[out] = cand_pos[i]
             out += 1
-    return out, np.int64(kth - 1)
+    hist[level] = quota - keep_at_level
+    state[FILL] = out
+    state[COUNT] = out
 
 
 @njit(void(_ro_u64_2d, _ro_u64_2d, int64, int64, int64, _i32_2d, _i64_2d), **_kernel_options)
 def topk_query_block(q, db, q_start, q_stop, k, out_dist, out_pos):
+    """Exact top-k of queries ``q_start:q_stop``, the database read once per chunk."""
     n_words = db.shape[0]
     n_db = db.shape[1]
     max_dist = 64 * n_words
     n_block = q_stop - q_start
-    # Room for k kept candidates plus one full chunk of hits, and slack so that cuts
-    # are rare while the threshold is still loose.
-    cap = 2 * k + CHUNK
-    cand_dist = np.empty((n_block, cap + 1), np.int32)
-    cand_pos = np.empty((n_block, cap + 1), np.int64)
-    fill = np.zeros(n_block, np.int64)
-    threshold = np.full(n_block, max_dist, np.int64)
-    hist = np.empty(max_dist + 1, np.int64)
+    # k kept candidates plus one full chunk of hits.
+    cap = k + CHUNK
+    cand_dist = np.empty((n_block, cap), np.int32)
+    cand_pos = np.empty((n_block, cap), np.int64)
+    state = np.empty((n_block, 4), np.int64)
+    hist = np.empty((n_block, max_dist + 1), np.int64)
+    for b in range(n_block):
+        reset_selection(state[b], hist[b], max_dist)
     dist = np.empty(CHUNK, np.int32)
     for start in range(0, n_db, CHUNK):
         length = min(CHUNK, n_db - start)
         for b in range(n_block):
-            t = threshold[b]
-            if t < 0:
+            st = state[b]
+            if st[LIMIT] < 0:
                 continue
-            hits = chunk_hit_count(q, db, q_start + b, start, length, t, dist)
+            hits = chunk_hit_count(q, db, q_start + b, start, length, st[LIMIT], dist)
             if hits == 0:
                 continue
             chunk_distances(q, db, q_start + b, start, length, dist)
-            f = fill[b]
-            cd = cand_dist[b]
-            cp = cand_pos[b]
-            if f + hits > cap:
-                f, t = cut_to_k(cd, cp, f, k, hist)
-                threshold[b] = t
-            # Branch-free append: always write, advance only on a hit (cap has one
-            # spare slot for the last write).
-            t32 = np.int32(t)
-            for j in range(length):
-                cd[f] = dist[j]
-                cp[f] = start + j
-                f += dist[j] <= t32
-            fill[b] = f
+            if st[FILL] + hits > cap:
+                compact_candidates(cand_dist[b], cand_pos[b], k, hist[b], st)
+            accept_hits(dist, length, start, k, cand_dist[b], cand_pos[b], hist[b], st)
     for b in range(n_block):
         cd = cand_dist[b]
         cp = cand_pos[b]
-        f, _ = cut_to_k(cd, cp, fill[b], k, hist)
+        compact_candidates(cd, cp, k, hist[b], state[b])
+        f = state[b, FILL]
         sort_hits_by_distance(cd, cp, 0, f, max_dist)
         qi = q_start + b
         for i in range(f):
