@@ -21,6 +21,7 @@ from ._kernels import (
     QUERY_BLOCK,
     chunk_distances,
     chunk_hit_count,
+    chunk_hit_counts4,
     sort_hits_by_distance,
 )
 
@@ -136,17 +137,27 @@ def topk_query_block(q, db, q_start, q_stop, k, out_dist, out_pos):
     for b in range(n_block):
         reset_selection(state[b], hist[b], max_dist)
     dist = np.empty(CHUNK, np.int32)
+    hits = np.zeros(n_block, np.int64)
+    limits = np.empty(4, np.int64)
+    # Quads of queries share one pass over each chunk (one- and two-word codes).
+    n_quad = 4 * (n_block // 4) if n_words <= 2 else 0
     for start in range(0, n_db, CHUNK):
         length = min(CHUNK, n_db - start)
+        for b in range(0, n_quad, 4):
+            for i in range(4):
+                limits[i] = state[b + i, LIMIT]
+            chunk_hit_counts4(q, db, q_start + b, start, length, limits, hits[b : b + 4])
+        for b in range(n_quad, n_block):
+            limit = state[b, LIMIT]
+            hits[b] = (
+                chunk_hit_count(q, db, q_start + b, start, length, limit, dist) if limit >= 0 else 0
+            )
         for b in range(n_block):
+            if hits[b] == 0:
+                continue
             st = state[b]
-            if st[LIMIT] < 0:
-                continue
-            hits = chunk_hit_count(q, db, q_start + b, start, length, st[LIMIT], dist)
-            if hits == 0:
-                continue
             chunk_distances(q, db, q_start + b, start, length, dist)
-            if st[FILL] + hits > cap:
+            if st[FILL] + hits[b] > cap:
                 compact_candidates(cand_dist[b], cand_pos[b], k, hist[b], st)
             accept_hits(dist, length, start, k, cand_dist[b], cand_pos[b], hist[b], st)
     for b in range(n_block):
