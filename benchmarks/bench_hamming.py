@@ -149,15 +149,13 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
 def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
     checks = []
     db = clustered_packed(rng, args.mih_n_db, args.mih_centres, args.mih_flips)
-    queries = clustered_packed(rng, args.n_queries, args.mih_centres, args.mih_flips)
-    # Queries near the data: draw them from the same centres by reusing the generator
-    # state is not possible, so take perturbed database items instead.
-    pick = rng.integers(0, args.mih_n_db, size=args.n_queries)
-    queries = db[pick].copy()
-    bitpos = rng.integers(0, 8, size=args.n_queries)
-    queries[np.arange(args.n_queries), rng.integers(0, 8, size=args.n_queries)] ^= np.uint8(
-        1
-    ) << bitpos.astype(np.uint8)
+    # Queries look like the data: database items with one more random bit flipped.
+    queries = db[rng.integers(0, args.mih_n_db, size=args.n_queries)].copy()
+    rows = np.arange(args.n_queries)
+    byte = rng.integers(0, 8, size=args.n_queries)
+    queries[rows, byte] ^= np.left_shift(1, rng.integers(0, 8, size=args.n_queries)).astype(
+        np.uint8
+    )
     brute = HammingIndex(64, n_jobs=all_threads)
     brute.add(db)
     mih = HammingIndex(64, n_jobs=all_threads, method="mih")

@@ -213,6 +213,26 @@ def chunk_hit_counts4(q, db, qi, start, length, limits, hits):
     hits[3] = length - m3
 
 
+@njit(
+    void(_ro_u64_2d, _ro_u64_2d, int64, int64, int64, _i64_1d, _i64_1d, _i32_1d), **_kernel_options
+)
+def block_hit_counts(q, db, q_start, start, length, limits, hits, dist):
+    """``hits[b]``: items of the chunk within ``limits[b]`` of query ``q_start + b``.
+
+    Queries go four at a time through :func:`chunk_hit_counts4` when the codes have
+    at most two words. A negative limit gives 0 without scanning.
+    """
+    n_block = limits.shape[0]
+    n_quad = 4 * (n_block // 4) if db.shape[0] <= 2 else 0
+    for b in range(0, n_quad, 4):
+        chunk_hit_counts4(q, db, q_start + b, start, length, limits[b : b + 4], hits[b : b + 4])
+    for b in range(n_quad, n_block):
+        limit = limits[b]
+        hits[b] = (
+            chunk_hit_count(q, db, q_start + b, start, length, limit, dist) if limit >= 0 else 0
+        )
+
+
 @njit(void(_i32_1d, _i64_1d, int64, int64, int64), **_kernel_options)
 def sort_hits_by_distance(dist, pos, lo, hi, max_dist):
     """Stable counting sort of ``dist[lo:hi]`` (values ``0..max_dist``), moving ``pos``.
@@ -242,10 +262,13 @@ def sort_hits_by_distance(dist, pos, lo, hi, max_dist):
 def _range_count_block(q, db, q_start, q_stop, radius, counts):
     n_db = db.shape[1]
     dist = np.empty(CHUNK, np.int32)
+    limits = np.full(q_stop - q_start, radius, np.int64)
+    hits = np.empty(q_stop - q_start, np.int64)
     for start in range(0, n_db, CHUNK):
         length = min(CHUNK, n_db - start)
-        for qi in range(q_start, q_stop):
-            counts[qi] += chunk_hit_count(q, db, qi, start, length, radius, dist)
+        block_hit_counts(q, db, q_start, start, length, limits, hits, dist)
+        for b in range(q_stop - q_start):
+            counts[q_start + b] += hits[b]
 
 
 @njit(
@@ -258,19 +281,22 @@ def _range_fill_block(q, db, q_start, q_stop, radius, lims, out_dist, out_pos):
     dist = np.empty(CHUNK, np.int32)
     r = np.int32(radius)
     fill = lims[q_start:q_stop].copy()
+    limits = np.full(q_stop - q_start, radius, np.int64)
+    hits = np.empty(q_stop - q_start, np.int64)
     for start in range(0, n_db, CHUNK):
         length = min(CHUNK, n_db - start)
-        for qi in range(q_start, q_stop):
-            if chunk_hit_count(q, db, qi, start, length, radius, dist) == 0:
+        block_hit_counts(q, db, q_start, start, length, limits, hits, dist)
+        for b in range(q_stop - q_start):
+            if hits[b] == 0:
                 continue
-            chunk_distances(q, db, qi, start, length, dist)
-            f = fill[qi - q_start]
+            chunk_distances(q, db, q_start + b, start, length, dist)
+            f = fill[b]
             for j in range(length):
                 if dist[j] <= r:
                     out_dist[f] = dist[j]
                     out_pos[f] = start + j
                     f += 1
-            fill[qi - q_start] = f
+            fill[b] = f
     for qi in range(q_start, q_stop):
         sort_hits_by_distance(out_dist, out_pos, lims[qi], lims[qi + 1], radius)
 

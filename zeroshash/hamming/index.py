@@ -252,7 +252,9 @@ class HammingIndex:
         rows = self._query_rows(queries)
         threads = self._threads()
         if self.method == "mih" and len(self):
-            dist, pos = self._mih_tables().topk(rows, self._columns, k, threads)
+            tables = self._mih_tables()
+            with _numba_threads(threads):
+                dist, pos = tables.topk(rows, self._columns, k, threads)
         else:
             dist = np.empty((rows.shape[0], k), dtype=np.int32)
             pos = np.empty((rows.shape[0], k), dtype=np.int64)
