@@ -127,13 +127,33 @@ class HammingIndex:
 
     @property
     def ids(self) -> np.ndarray:
-        """Ids of the items in index order (read-only view)."""
+        """Ids of the items in index order (read-only view).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(8)
+        >>> index.add(np.zeros((2, 1), dtype=np.uint8), ids=[7, 3])
+        >>> index.ids
+        array([7, 3])
+        """
         view = self._ids.view()
         view.flags.writeable = False
         return view
 
     def reconstruct_all(self) -> np.ndarray:
-        """Packed codes of all items in index order, ``(len(self), ceil(bits/8))`` uint8."""
+        """Packed codes of all items in index order, ``(len(self), ceil(bits/8))`` uint8.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(9)
+        >>> index.add(np.array([[1, 0, 0, 0, 0, 0, 0, 1, 1]]))
+        >>> index.reconstruct_all()
+        array([[129, 128]], dtype=uint8)
+        """
         return columns_to_packed(self._columns, self.bits)
 
     def add(self, codes: Any, ids: Any = None) -> None:
@@ -380,6 +400,18 @@ class HammingIndex:
         ValueError
             If the file is not an index, has another format version, is truncated, or
             fails a checksum.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> path = os.path.join(tempfile.mkdtemp(), "codes.zsh")
+        >>> index = HammingIndex(8)
+        >>> index.add(np.array([[3], [5]], dtype=np.uint8))
+        >>> index.save(path)
+        >>> HammingIndex.load(path, mmap=True).search(np.array([[1]], dtype=np.uint8), k=1)
+        (array([[1]], dtype=int32), array([[0]]))
         """
         data = load_index(path, mmap=mmap, verify=verify)
         index = cls(data.bits, n_jobs=n_jobs, method=data.method, n_substrings=data.n_substrings)
@@ -411,13 +443,47 @@ class HammingIndex:
     # -- faiss interop --------------------------------------------------------------
 
     def to_faiss(self) -> Any:
-        """Copy into ``faiss.IndexBinaryFlat`` (wrapped in ``IndexBinaryIDMap`` when ids
-        are not ``0..n-1``). Needs faiss and ``bits % 8 == 0``."""
+        """Copy the index into faiss (requires faiss and ``bits % 8 == 0``).
+
+        Returns
+        -------
+        faiss.IndexBinaryFlat or faiss.IndexBinaryIDMap
+            A flat index when the ids are ``0..n-1`` in order, otherwise an
+            ``IndexBinaryIDMap`` over one that keeps the ids.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(16)
+        >>> index.add(np.array([[1, 2], [3, 4]], dtype=np.uint8))
+        >>> flat = index.to_faiss()  # needs faiss
+        >>> flat.ntotal, flat.d
+        (2, 16)
+        """
         return _faiss.to_faiss(self)
 
     @classmethod
     def from_faiss(cls, faiss_index: Any, n_jobs: int | None = None) -> HammingIndex:
-        """Build from ``faiss.IndexBinaryFlat`` or ``IndexBinaryIDMap`` over one."""
+        """Build an index from ``faiss.IndexBinaryFlat`` or ``IndexBinaryIDMap`` over one.
+
+        Parameters
+        ----------
+        faiss_index : faiss.IndexBinaryFlat or faiss.IndexBinaryIDMap
+        n_jobs : int or None, default=None
+            As in the constructor.
+
+        Examples
+        --------
+        >>> import faiss  # needs faiss
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> flat = faiss.IndexBinaryFlat(16)
+        >>> flat.add(np.array([[1, 2], [3, 4]], dtype=np.uint8))
+        >>> index = HammingIndex.from_faiss(flat)
+        >>> len(index), index.reconstruct_all().tolist()
+        (2, [[1, 2], [3, 4]])
+        """
         return _faiss.from_faiss(faiss_index, n_jobs=n_jobs)
 
 
