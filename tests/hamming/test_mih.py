@@ -36,7 +36,7 @@ def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
     # Substrings of at most 10 bits keep exhaustive probing (k > n) cheap.
     m = max(m, -(-8 * ((bits + 7) // 8) // 10))
     columns, rows = packed_to_columns(database), packed_to_rows(queries)
-    tables = MultiIndexTables(columns, bits, n_substrings=m)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=seed % 2 == 0)
     threads = 2 if parallel else 1
     # An unlimited budget keeps every query on the probing path.
     dist, pos = tables.topk(rows, columns, k, threads, budget=2**62)
@@ -48,13 +48,14 @@ def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
 
 
 @pytest.mark.parametrize(("bits", "m"), [(64, 3), (96, 4), (130, 6)])
-def test_wide_substrings_across_word_boundaries(bits, m):
+@pytest.mark.parametrize("store_codes", [False, True])
+def test_wide_substrings_across_word_boundaries(bits, m, store_codes):
     rng = np.random.default_rng(bits)
     database = clustered(rng, 300, bits, n_centres=10, flips=3)
     queries = clustered(rng, 8, bits, n_centres=10, flips=2)
     queries[:4] = database[:4]
     columns, rows = packed_to_columns(database), packed_to_rows(queries)
-    tables = MultiIndexTables(columns, bits, n_substrings=m)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=store_codes)
     assert tables.spans[:, 1].max() >= 21
     dist, pos = tables.topk(rows, columns, 5, 1, budget=2**62)
     assert_same((dist, pos), topk(queries, database, bits, 5))

@@ -50,9 +50,25 @@ class MultiIndexTables:
         Code length.
     n_substrings : int or None
         Number of substrings ``m``; None chooses :func:`choose_n_substrings`.
+    store_codes : bool or None
+        Keep a copy of the codes in bucket order for every table, so that candidates
+        are read sequentially rather than by random access: several times faster on
+        large databases, for ``m * n_words * 8`` bytes per item. None: only for codes
+        of up to 128 bits.
+
+    Notes
+    -----
+    Memory per item: ``4 * m`` bytes of positions (plus the copies above), and per
+    table ``4 * (2**substring_bits + 1)`` bytes of bucket offsets.
     """
 
-    def __init__(self, columns: np.ndarray, bits: int, n_substrings: int | None = None):
+    def __init__(
+        self,
+        columns: np.ndarray,
+        bits: int,
+        n_substrings: int | None = None,
+        store_codes: bool | None = None,
+    ):
         n_items = columns.shape[1]
         if n_items >= 2**31 - 1:
             raise ValueError("multi-index hashing supports fewer than 2**31 - 1 items")
@@ -69,7 +85,14 @@ class MultiIndexTables:
         self.table_starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         self.offsets = np.empty(int(sizes.sum()), dtype=np.int32)
         self.positions = np.empty((m, n_items), dtype=np.int32)
-        build_tables(columns, self.spans, self.table_starts, self.offsets, self.positions)
+        if store_codes is None:
+            store_codes = columns.shape[0] <= 2
+        self.bucket_codes = np.empty(
+            (m, columns.shape[0], n_items if store_codes else 0), dtype=np.uint64
+        )
+        build_tables(
+            columns, self.spans, self.table_starts, self.offsets, self.positions, self.bucket_codes
+        )
         self.n_items = n_items
 
     @property
@@ -78,7 +101,7 @@ class MultiIndexTables:
         return int(self.spans.shape[0])
 
     def _tables(self) -> tuple:
-        return self.spans, self.table_starts, self.offsets, self.positions
+        return self.spans, self.table_starts, self.offsets, self.positions, self.bucket_codes
 
     def topk(
         self,

@@ -24,6 +24,9 @@ from ._topk_kernels import MISSING_DISTANCE, topk_query_block
 
 _ro_u64_1d = types.Array(types.uint64, 1, "C", readonly=True)
 _ro_u64_2d = types.Array(types.uint64, 2, "C", readonly=True)
+_ro_u64_3d = types.Array(types.uint64, 3, "C", readonly=True)
+_u64_1d = types.Array(types.uint64, 1, "C")
+_u64_3d = types.Array(types.uint64, 3, "C")
 _ro_i32_1d = types.Array(types.int32, 1, "C", readonly=True)
 _ro_i32_2d = types.Array(types.int32, 2, "C", readonly=True)
 _ro_i64_1d = types.Array(types.int64, 1, "C", readonly=True)
@@ -58,14 +61,17 @@ def _row_substring(words, start, length):
     return np.int64(v & ((np.uint64(1) << np.uint64(length)) - np.uint64(1)))
 
 
-@njit(void(_ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _i32_1d, _i32_2d), **_kernel_options)
-def build_tables(db, spans, table_starts, offsets, positions):
+@njit(void(_ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _i32_1d, _i32_2d, _u64_3d), **_kernel_options)
+def build_tables(db, spans, table_starts, offsets, positions, bucket_codes):
     """Counting-sort every item into each substring's direct-address table.
 
     ``spans[i] = (bit_start, bit_length)``; table ``i`` owns
     ``offsets[table_starts[i] : table_starts[i] + 2**bit_length + 1]`` and
-    ``positions[i]``. Positions within a bucket are in increasing order.
+    ``positions[i]``. Positions within a bucket are in increasing order. Unless
+    ``bucket_codes`` is empty, ``bucket_codes[i, :, at]`` receives the code at
+    ``positions[i, at]``, so probes read candidates sequentially.
     """
+    with_codes = bucket_codes.shape[2] > 0
     n_db = db.shape[1]
     for i in range(spans.shape[0]):
         start = spans[i, 0]
@@ -86,15 +92,33 @@ def build_tables(db, spans, table_starts, offsets, positions):
         for p in range(n_db):
             key = keys[p]
             row[fill[key]] = p
+            if with_codes:
+                for w in range(db.shape[0]):
+                    bucket_codes[i, w, fill[key]] = db[w, p]
             fill[key] += 1
 
 
-@njit(int64(_ro_u64_2d, int64, _ro_u64_1d), **_kernel_options)
-def _full_distance(db, item, words):
+@njit(int64(_ro_u64_1d, _ro_u64_1d), **_kernel_options)
+def _words_distance(a, b):
     d = 0
-    for w in range(db.shape[0]):
-        d += popcount64(db[w, item] ^ words[w])
+    for w in range(a.shape[0]):
+        d += popcount64(a[w] ^ b[w])
     return d
+
+
+@njit(void(_ro_u64_2d, _ro_u64_3d, int64, int64, int64, _u64_1d), **_kernel_options)
+def _load_candidate(db, bucket_codes, table, at, item, out):
+    """Copy the code of ``item`` (entry ``at`` of ``table``) into ``out``.
+
+    The bucket-ordered copy is read sequentially; the database column is a random
+    access (a cache miss on large databases).
+    """
+    if bucket_codes.shape[2] > 0:
+        for w in range(out.shape[0]):
+            out[w] = bucket_codes[table, w, at]
+    else:
+        for w in range(out.shape[0]):
+            out[w] = db[w, item]
 
 
 @njit(int64(int64, int64), **_kernel_options)
@@ -136,6 +160,7 @@ def _append(dist, pos, n, d, p):
         _ro_i64_1d,
         _ro_i32_1d,
         _ro_i32_2d,
+        _ro_u64_3d,
         int64,
         int64,
         int64,
@@ -152,6 +177,7 @@ def mih_topk_block(
     table_starts,
     offsets,
     positions,
+    bucket_codes,
     k,
     budget,
     q_start,
@@ -176,6 +202,7 @@ def mih_topk_block(
     for i in range(m):
         max_len = max(max_len, spans[i, 1])
     sub_q = np.empty(m, np.int64)
+    cand = np.empty(n_words, np.uint64)
     hist = np.empty(max_dist + 1, np.int64)
     for qi in range(q_start, q_stop):
         words = q[qi]
@@ -201,12 +228,13 @@ def mih_topk_block(
                         cost += 1 + (hi - lo) * n_words
                         for at in range(lo, hi):
                             p = positions[i, at]
+                            _load_candidate(db, bucket_codes, i, at, p, cand)
                             first = True
                             for j in range(m):
                                 if j != i:
                                     dj = popcount64(
                                         np.uint64(
-                                            _column_substring(db, p, spans[j, 0], spans[j, 1])
+                                            _row_substring(cand, spans[j, 0], spans[j, 1])
                                             ^ sub_q[j]
                                         )
                                     )
@@ -214,7 +242,7 @@ def mih_topk_block(
                                         first = False
                                         break
                             if first:
-                                d = _full_distance(db, p, words)
+                                d = _words_distance(cand, words)
                                 cand_d, cand_p, n_cand = _append(cand_d, cand_p, n_cand, d, p)
                                 hist[d] += 1
                         mask = _next_same_popcount(mask, length) if r > 0 else -1
@@ -279,6 +307,7 @@ def mih_topk_block(
         _ro_i64_1d,
         _ro_i32_1d,
         _ro_i32_2d,
+        _ro_u64_3d,
         int64,
         int64,
         _i32_2d,
@@ -287,7 +316,9 @@ def mih_topk_block(
     parallel=True,
     **_kernel_options,
 )
-def mih_topk_parallel(q, db, spans, table_starts, offsets, positions, k, budget, out_dist, out_pos):
+def mih_topk_parallel(
+    q, db, spans, table_starts, offsets, positions, bucket_codes, k, budget, out_dist, out_pos
+):
     """Parallel twin of :func:`mih_topk_block` over all queries (one task per query)."""
     for qi in prange(q.shape[0]):
         mih_topk_block(
@@ -297,6 +328,7 @@ def mih_topk_parallel(q, db, spans, table_starts, offsets, positions, k, budget,
             table_starts,
             offsets,
             positions,
+            bucket_codes,
             k,
             budget,
             qi,
@@ -327,13 +359,16 @@ def sort_by_position(dist, pos, lo, hi):
         _ro_i64_1d,
         _ro_i32_1d,
         _ro_i32_2d,
+        _ro_u64_3d,
         int64,
         int64,
         int64,
     ),
     **_kernel_options,
 )
-def mih_range_block(q, db, spans, table_starts, offsets, positions, radius, q_start, q_stop):
+def mih_range_block(
+    q, db, spans, table_starts, offsets, positions, bucket_codes, radius, q_start, q_stop
+):
     """Items within ``radius`` of queries ``q_start:q_stop`` by multi-index hashing.
 
     With ``radius = m*r + a`` (``0 <= a < m``), tables ``0..a`` are probed up to
@@ -347,6 +382,7 @@ def mih_range_block(q, db, spans, table_starts, offsets, positions, radius, q_st
     r_base = radius // m
     r_extra = radius % m
     sub_q = np.empty(m, np.int64)
+    cand = np.empty(db.shape[0], np.uint64)
     reach = np.empty(m, np.int64)
     for i in range(m):
         reach[i] = min(r_base if i <= r_extra else r_base - 1, spans[i, 1])
@@ -368,18 +404,17 @@ def mih_range_block(q, db, spans, table_starts, offsets, positions, radius, q_st
                     key = sub_q[i] ^ mask
                     for at in range(offsets[base + key], offsets[base + key + 1]):
                         p = positions[i, at]
+                        _load_candidate(db, bucket_codes, i, at, p, cand)
                         first = True
                         for j in range(i):
                             dj = popcount64(
-                                np.uint64(
-                                    _column_substring(db, p, spans[j, 0], spans[j, 1]) ^ sub_q[j]
-                                )
+                                np.uint64(_row_substring(cand, spans[j, 0], spans[j, 1]) ^ sub_q[j])
                             )
                             if dj <= reach[j]:
                                 first = False
                                 break
                         if first:
-                            d = _full_distance(db, p, words)
+                            d = _words_distance(cand, words)
                             if d <= radius:
                                 out_d, out_p, n_out = _append(out_d, out_p, n_out, d, p)
                     mask = _next_same_popcount(mask, length) if r > 0 else -1
