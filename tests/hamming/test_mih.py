@@ -64,14 +64,16 @@ def test_wide_substrings_across_word_boundaries(bits, m, store_codes):
         assert_same(got, range_search(queries, database, bits, radius))
 
 
-def test_budget_fallback_is_exact():
+@pytest.mark.parametrize("n_queries", [6, 100])
+def test_budget_fallback_is_exact(n_queries):
+    """Per-query fallback (few queries) and whole-batch fallback (many) are exact."""
     rng = np.random.default_rng(1)
     database = random_codes(rng, 2000, 64)
-    queries = random_codes(rng, 6, 64)
+    queries = random_codes(rng, n_queries, 64)
     columns, rows = packed_to_columns(database), packed_to_rows(queries)
     tables = MultiIndexTables(columns, 64)
-    for budget in (0, 50, 2**62):
-        dist, pos = tables.topk(rows, columns, 7, 1, budget=budget)
+    for budget, threads in [(0, 1), (50, 2), (2**62, 1), (2**62, 2)]:
+        dist, pos = tables.topk(rows, columns, 7, threads, budget=budget)
         want_d, want_p = topk(queries, database, 64, 7)
         np.testing.assert_array_equal(dist, want_d)
         np.testing.assert_array_equal(pos, want_p)

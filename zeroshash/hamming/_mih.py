@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ._mih_kernels import build_tables, mih_range_block, mih_topk_block, mih_topk_parallel
+from ._topk_kernels import topk_parallel, topk_serial
 
 # Widest substring: its direct-address table has 2**26 + 1 int32 offsets (256 MiB).
 MAX_SUBSTRING_BITS = 26
@@ -19,6 +20,8 @@ MAX_SUBSTRING_BITS = 26
 # linear alternative, before it is finished by that linear scan instead. A probe is a
 # random memory access, roughly 30 sequential words of scanning.
 _COST_PER_SCANNED_WORD = 1 / 32
+# Queries probed before deciding whether the rest of a batch is better scanned.
+_PROBE_BATCH = 32
 
 
 def choose_n_substrings(bits: int, n_items: int) -> int:
@@ -121,11 +124,38 @@ class MultiIndexTables:
         out_pos = np.empty((n_q, k), dtype=np.int64)
         if budget is None:
             budget = int(columns.shape[0] * columns.shape[1] * _COST_PER_SCANNED_WORD) + 1024
-        if n_threads == 1 or n_q < 2:
-            mih_topk_block(rows, columns, *self._tables(), k, budget, 0, n_q, out_dist, out_pos)
-        else:
-            mih_topk_parallel(rows, columns, *self._tables(), k, budget, out_dist, out_pos)
+        cost = np.zeros(n_q, dtype=np.int64)
+        # Probe a first batch; when most of it had to fall back to scanning (data
+        # without near neighbours), scan the rest as one batch, which is faster than
+        # giving up query by query. Both paths are exact.
+        first = min(n_q, _PROBE_BATCH) if n_q > 2 * _PROBE_BATCH else n_q
+        self._topk_probe(rows, columns, k, budget, 0, first, n_threads, out_dist, out_pos, cost)
+        if first < n_q:
+            rest = rows[first:]
+            if np.mean(cost[:first] > budget) > 0.5:
+                scan = topk_serial if n_threads == 1 else topk_parallel
+                scan(rest, columns, k, out_dist[first:], out_pos[first:])
+            else:
+                self._topk_probe(
+                    rows, columns, k, budget, first, n_q, n_threads, out_dist, out_pos, cost
+                )
         return out_dist, out_pos
+
+    def _topk_probe(self, rows, columns, k, budget, start, stop, n_threads, dist, pos, cost):
+        if n_threads == 1 or stop - start < 2:
+            mih_topk_block(rows, columns, *self._tables(), k, budget, start, stop, dist, pos, cost)
+        else:
+            # The parallel twin runs all its queries; hand it views of the slice.
+            mih_topk_parallel(
+                rows[start:stop],
+                columns,
+                *self._tables(),
+                k,
+                budget,
+                dist[start:stop],
+                pos[start:stop],
+                cost[start:stop],
+            )
 
     def range_probe_count(self, radius: int) -> int:
         """Number of buckets one range query of ``radius`` probes."""

@@ -167,6 +167,7 @@ def _append(dist, pos, n, d, p):
         int64,
         _i32_2d,
         _i64_2d,
+        _i64_1d,
     ),
     **_kernel_options,
 )
@@ -184,6 +185,7 @@ def mih_topk_block(
     q_stop,
     out_dist,
     out_pos,
+    out_cost,
 ):
     """Exact k-NN of queries ``q_start:q_stop`` by multi-index hashing.
 
@@ -192,7 +194,8 @@ def mih_topk_block(
     (pigeonhole), so the search stops once the k-th best distance found is within
     that bound. An item is reported at the step (min substring distance, first
     table attaining it), hence once. A query that has cost more than ``budget``
-    probes plus candidate words is finished by a linear scan instead (also exact).
+    probes plus candidate words is finished by a linear scan instead (also exact);
+    ``out_cost[qi]`` receives the cost, so callers can tell.
     """
     m = spans.shape[0]
     n_words = db.shape[0]
@@ -273,6 +276,7 @@ def mih_topk_block(
                     break
             if done:
                 break
+        out_cost[qi] = cost
         if scanned:
             continue
         # Keep candidates up to the k-th distance, then order by (distance, position).
@@ -312,12 +316,24 @@ def mih_topk_block(
         int64,
         _i32_2d,
         _i64_2d,
+        _i64_1d,
     ),
     parallel=True,
     **_kernel_options,
 )
 def mih_topk_parallel(
-    q, db, spans, table_starts, offsets, positions, bucket_codes, k, budget, out_dist, out_pos
+    q,
+    db,
+    spans,
+    table_starts,
+    offsets,
+    positions,
+    bucket_codes,
+    k,
+    budget,
+    out_dist,
+    out_pos,
+    out_cost,
 ):
     """Parallel twin of :func:`mih_topk_block` over all queries (one task per query)."""
     for qi in prange(q.shape[0]):
@@ -335,6 +351,7 @@ def mih_topk_parallel(
             qi + 1,
             out_dist,
             out_pos,
+            out_cost,
         )
 
 

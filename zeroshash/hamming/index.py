@@ -57,9 +57,11 @@ class HammingIndex:
         one, and so on. Results do not depend on it.
     method : {"brute", "mih"}, default="brute"
         ``"brute"``: blocked linear scan. ``"mih"``: multi-index hashing (Norouzi et
-        al., CVPR 2012), sublinear on clustered data and for small radii; a query
-        whose probes would cost more than a scan is answered by the scan. Both return
-        exactly the same results.
+        al., CVPR 2012), sublinear on clustered data and for small radii. A query
+        whose probes would cost more than a scan is finished by the scan, and when most
+        of a first batch of 32 queries is, the rest of the batch is scanned: on codes
+        without near neighbours (e.g. uniform random) it is no faster than
+        ``"brute"``. Both methods return exactly the same results.
     n_substrings : int or None, default=None
         Substrings for ``method="mih"``; None picks about ``bits / log2(len(index))``.
 
