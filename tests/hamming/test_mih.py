@@ -105,3 +105,27 @@ def test_choose_n_substrings_and_validation():
         MultiIndexTables(columns, 64, n_substrings=2)
     with pytest.raises(TypeError, match="n_substrings"):
         HammingIndex(64, method="mih", n_substrings=2.0)
+
+
+@pytest.mark.parametrize(("bits", "m"), [(12, 2), (64, 3), (100, 5)])
+def test_build_tables_against_numpy(bits, m):
+    """Each bucket holds exactly the items with that substring value, in order."""
+    rng = np.random.default_rng(m)
+    database = random_codes(rng, 500, bits, alphabet=40)
+    columns = packed_to_columns(database)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=True)
+    # Internal bit b of an item is bit b % 64 of word b // 64.
+    internal = np.concatenate(
+        [
+            ((columns[w][:, None] >> np.arange(64, dtype=np.uint64)) & 1)
+            for w in range(len(columns))
+        ],
+        axis=1,
+    )
+    for i, (start, length) in enumerate(tables.spans):
+        keys = (internal[:, start : start + length] << np.arange(length, dtype=np.uint64)).sum(1)
+        base = tables.table_starts[i]
+        offsets = tables.offsets[base : base + 2**length + 1]
+        np.testing.assert_array_equal(np.diff(offsets), np.bincount(keys, minlength=2**length))
+        np.testing.assert_array_equal(tables.positions[i], np.argsort(keys, kind="stable"))
+        np.testing.assert_array_equal(tables.bucket_codes[i], columns[:, tables.positions[i]])
