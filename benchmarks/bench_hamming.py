@@ -1,0 +1,261 @@
+"""Benchmark of the Hamming engine against faiss, numpy and scikit-learn.
+
+Everything runs in one process. For each setting the figure is the median
+wall-clock time of ``--repeats`` runs; the table gives our figure, the peer's figure
+from the same run and their ratio (peer time / our time, i.e. our throughput
+advantage). numpy and scikit-learn are too slow for the full problem: they run on
+a subsample of queries (and, for scikit-learn, of the database) and their times are
+scaled linearly to the full size, which the table says.
+
+Run from the repository root::
+
+    PYTHONPATH=. python benchmarks/bench_hamming.py            # full run (~15 min)
+    PYTHONPATH=. python benchmarks/bench_hamming.py --quick    # smoke run (~1 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numba
+import numpy as np
+
+from zeroshash.hamming import HammingIndex
+
+TARGETS = {64: 2.5, 128: 1.8}  # required throughput ratio vs faiss at k = 10 and 100
+
+
+def timed(repeats: int, fn, *args) -> tuple[float, object]:
+    """Median wall time of ``repeats`` calls ``fn(*args)`` and the last result."""
+    times = []
+    result = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = fn(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def random_packed(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:
+    return rng.integers(0, 256, size=(n, bits // 8), dtype=np.uint8)
+
+
+def clustered_packed(rng, n: int, n_centres: int, max_flips: int) -> np.ndarray:
+    """64-bit codes: a random centre each, with 0..max_flips random bits flipped."""
+    centres = rng.integers(0, 2**63, size=n_centres, dtype=np.int64).view(np.uint64)
+    codes = centres[rng.integers(0, n_centres, size=n)]
+    flips = rng.integers(0, max_flips + 1, size=n)
+    for f in range(1, max_flips + 1):
+        chosen = flips >= f
+        codes[chosen] ^= np.uint64(1) << rng.integers(0, 64, size=int(chosen.sum())).astype(
+            np.uint64
+        )
+    return codes.astype("<u8").view(np.uint8).reshape(n, 8)
+
+
+def numpy_search(db_words: np.ndarray, q_words: np.ndarray, k: int, block: int = 8):
+    """Blocked XOR + np.bitwise_count top-k (k smallest, unordered ties)."""
+    out = np.empty((q_words.shape[0], k), dtype=np.int64)
+    for start in range(0, q_words.shape[0], block):
+        q = q_words[start : start + block]
+        dist = np.bitwise_count(db_words[None, :, :] ^ q[:, None, :]).sum(axis=2, dtype=np.int32)
+        part = np.argpartition(dist, k - 1, axis=1)[:, :k]
+        out[start : start + block] = part
+    return out
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple] = []
+
+    def add(self, *row) -> None:
+        self.rows.append(row)
+        print("  " + " | ".join(str(c) for c in row), flush=True)
+
+
+def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
+    import faiss
+
+    checks = []
+    for bits in args.bits:
+        db = random_packed(rng, args.n_db, bits)
+        queries = random_packed(rng, args.n_queries, bits)
+        flat = faiss.IndexBinaryFlat(bits)
+        flat.add(db)
+        ours = {t: HammingIndex(bits, n_jobs=t) for t in sorted({1, all_threads})}
+        for index in ours.values():
+            index.add(db)
+        ours[1].search(queries[:4], 1)  # load / compile kernels outside the timings
+        for k in args.ks:
+            for threads in sorted({1, all_threads}):
+                t_ours, (d_ours, _) = timed(args.repeats, ours[threads].search, queries, k)
+                faiss.omp_set_num_threads(threads)
+                t_faiss, (d_faiss, _) = timed(args.repeats, flat.search, queries, k)
+                exact = bool(np.array_equal(d_ours, d_faiss))
+                ratio = t_faiss / t_ours
+                target = TARGETS.get(bits) if k in (10, 100) else None
+                met = "-" if target is None else ("yes" if ratio >= target else "NO")
+                table.add(
+                    f"flat {bits}b k={k} t={threads}",
+                    f"ours {t_ours:.3f}s",
+                    f"faiss {t_faiss:.3f}s",
+                    f"{ratio:.2f}x",
+                    f"target {target}x: {met}" if target else "",
+                    "same distances" if exact else "DISTANCES DIFFER",
+                )
+                checks.append((bits, k, threads, ratio, target, exact))
+        # numpy and scikit-learn: single thread, query (and database) subsamples.
+        n_q_sub = max(1, args.n_queries // 10)
+        db_words = np.ascontiguousarray(db).view("<u8").astype(np.uint64)
+        q_words = np.ascontiguousarray(queries[:n_q_sub]).view("<u8").astype(np.uint64)
+        for k in args.ks:
+            t_ours, _ = timed(args.repeats, ours[1].search, queries[:n_q_sub], k)
+            t_np, _ = timed(max(1, args.repeats // 2), numpy_search, db_words, q_words, k)
+            scale = args.n_queries / n_q_sub
+            table.add(
+                f"numpy {bits}b k={k} t=1",
+                f"ours {t_ours * scale:.3f}s",
+                f"numpy {t_np * scale:.3f}s",
+                f"{t_np / t_ours:.2f}x",
+                f"(both on {n_q_sub} queries, scaled x{scale:g})",
+                "",
+            )
+        if not args.skip_sklearn:
+            from sklearn.neighbors import NearestNeighbors
+
+            n_sub = min(args.sklearn_n_db, args.n_db)
+            raw = np.unpackbits(db[:n_sub], axis=1).astype(bool)
+            raw_q = np.unpackbits(queries[:n_q_sub], axis=1).astype(bool)
+            nn = NearestNeighbors(metric="hamming", algorithm="brute", n_jobs=1).fit(raw)
+            for k in args.ks:
+                t_sk, _ = timed(max(1, args.repeats // 2), nn.kneighbors, raw_q, k)
+                t_ours, _ = timed(args.repeats, ours[1].search, queries[:n_q_sub], k)
+                scale_sk = (args.n_db / n_sub) * (args.n_queries / n_q_sub)
+                scale_ours = args.n_queries / n_q_sub
+                table.add(
+                    f"sklearn {bits}b k={k} t=1",
+                    f"ours {t_ours * scale_ours:.3f}s",
+                    f"sklearn {t_sk * scale_sk:.1f}s",
+                    f"{t_sk * scale_sk / (t_ours * scale_ours):.0f}x",
+                    f"(sklearn on {n_sub} items x {n_q_sub} queries, scaled x{scale_sk:g})",
+                    "",
+                )
+    return checks
+
+
+def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
+    checks = []
+    db = clustered_packed(rng, args.mih_n_db, args.mih_centres, args.mih_flips)
+    # Queries look like the data: database items with one more random bit flipped.
+    queries = db[rng.integers(0, args.mih_n_db, size=args.n_queries)].copy()
+    rows = np.arange(args.n_queries)
+    byte = rng.integers(0, 8, size=args.n_queries)
+    queries[rows, byte] ^= np.left_shift(1, rng.integers(0, 8, size=args.n_queries)).astype(
+        np.uint8
+    )
+    brute = HammingIndex(64, n_jobs=all_threads)
+    brute.add(db)
+    mih = HammingIndex(64, n_jobs=all_threads, method="mih")
+    mih.add(db)
+    start = time.perf_counter()
+    mih.search(queries[:1], 1)  # builds the tables
+    build = time.perf_counter() - start
+    m = mih._mih_tables().n_substrings
+    print(
+        f"  MIH tables: m={m} substrings, built in {build:.2f}s for {args.mih_n_db} items",
+        flush=True,
+    )
+    for radius in args.radii:
+        t_b, res_b = timed(args.repeats, brute.range_search, queries, radius)
+        t_m, res_m = timed(args.repeats, mih.range_search, queries, radius)
+        exact = all(np.array_equal(a, b) for a, b in zip(res_b, res_m, strict=True))
+        ratio = t_b / t_m
+        table.add(
+            f"mih 64b range r={radius} t={all_threads}",
+            f"mih {t_m:.3f}s",
+            f"brute {t_b:.3f}s",
+            f"{ratio:.1f}x",
+            f"target 10x: {'yes' if ratio >= 10 else 'NO'}",
+            f"identical ({res_b[0][-1] / args.n_queries:.0f} hits/query)" if exact else "DIFFER",
+        )
+        checks.append(("range", radius, ratio, exact))
+    for k in args.mih_ks:
+        t_b, res_b = timed(args.repeats, brute.search, queries, k)
+        t_m, res_m = timed(args.repeats, mih.search, queries, k)
+        exact = all(np.array_equal(a, b) for a, b in zip(res_b, res_m, strict=True))
+        ratio = t_b / t_m
+        table.add(
+            f"mih 64b knn k={k} t={all_threads}",
+            f"mih {t_m:.3f}s",
+            f"brute {t_b:.3f}s",
+            f"{ratio:.1f}x",
+            f"target 10x: {'yes' if ratio >= 10 else 'NO'}",
+            "identical" if exact else "DIFFER",
+        )
+        checks.append(("knn", k, ratio, exact))
+    # Where the data does not allow it: uniform random codes have no near neighbours,
+    # so probing must reach large substring radii.
+    uniform = random_packed(rng, args.n_db, 64)
+    u_queries = random_packed(rng, args.n_queries, 64)
+    brute = HammingIndex(64, n_jobs=all_threads)
+    brute.add(uniform)
+    mih = HammingIndex(64, n_jobs=all_threads, method="mih")
+    mih.add(uniform)
+    mih.search(u_queries[:1], 1)
+    for k in args.mih_ks:
+        t_b, res_b = timed(args.repeats, brute.search, u_queries, k)
+        t_m, res_m = timed(args.repeats, mih.search, u_queries, k)
+        exact = all(np.array_equal(a, b) for a, b in zip(res_b, res_m, strict=True))
+        table.add(
+            f"mih 64b UNIFORM n={args.n_db} knn k={k} t={all_threads}",
+            f"mih {t_m:.3f}s",
+            f"brute {t_b:.3f}s",
+            f"{t_b / t_m:.1f}x",
+            "(no target: random codes have no near neighbours)",
+            "identical" if exact else "DIFFER",
+        )
+    return checks
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n-db", type=int, default=1_000_000)
+    parser.add_argument("--n-queries", type=int, default=1000)
+    parser.add_argument("--bits", type=int, nargs="+", default=[64, 128, 256])
+    parser.add_argument("--ks", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--sklearn-n-db", type=int, default=20_000)
+    parser.add_argument("--skip-sklearn", action="store_true")
+    parser.add_argument("--mih-n-db", type=int, default=10_000_000)
+    parser.add_argument("--mih-centres", type=int, default=5000)
+    parser.add_argument("--mih-flips", type=int, default=4)
+    parser.add_argument("--radii", type=int, nargs="+", default=[0, 1, 2, 3])
+    parser.add_argument("--mih-ks", type=int, nargs="+", default=[10])
+    parser.add_argument("--skip-flat", action="store_true")
+    parser.add_argument("--skip-mih", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.n_db, args.n_queries, args.repeats = 100_000, 200, 2
+        args.mih_n_db, args.sklearn_n_db, args.mih_centres = 500_000, 5000, 500
+    all_threads = numba.config.NUMBA_NUM_THREADS
+    rng = np.random.default_rng(0)
+    print(
+        f"machine: {os.cpu_count()} cores, numba threads {all_threads}, "
+        f"load average at start {os.getloadavg()[0]:.2f}; median of {args.repeats} runs"
+    )
+    print("  setting | ours | peer | peer time / our time | target | check")
+    table = Table()
+    if not args.skip_flat:
+        bench_flat(args, rng, table, all_threads)
+    if not args.skip_mih:
+        bench_mih(args, rng, table, all_threads)
+    print(f"load average at end {os.getloadavg()[0]:.2f} (other processes share the cores)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

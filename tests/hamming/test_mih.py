@@ -1,0 +1,131 @@
+"""Multi-index hashing returns exactly the brute-force results (same tie order)."""
+
+import numpy as np
+import pytest
+from _oracle import assert_same, random_codes, range_search, topk
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zeroshash.hamming import HammingIndex
+from zeroshash.hamming._mih import MultiIndexTables, choose_n_substrings
+from zeroshash.hamming._words import packed_to_columns, packed_to_rows
+
+
+def clustered(rng, n, bits, n_centres, flips):
+    centres = rng.integers(0, 2, (n_centres, bits), dtype=np.uint8)
+    raw = centres[rng.integers(0, n_centres, n)]
+    for _ in range(flips):
+        raw[np.arange(n), rng.integers(0, bits, n)] ^= 1
+    return np.packbits(raw, axis=1).reshape(n, (bits + 7) // 8)
+
+
+@given(
+    bits=st.sampled_from([8, 31, 64, 96, 130]),
+    n=st.integers(1, 400),
+    m=st.integers(1, 6),
+    k=st.sampled_from([1, 3, 10, 50, 500]),
+    radius=st.integers(0, 12),
+    seed=st.integers(0, 999),
+    parallel=st.booleans(),
+)
+@settings(max_examples=60, deadline=None, derandomize=True)
+def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
+    rng = np.random.default_rng(seed)
+    database = clustered(rng, n, bits, n_centres=max(1, n // 20), flips=2)
+    queries = np.concatenate([random_codes(rng, 3, bits), database[:3]])
+    # Substrings of at most 10 bits keep exhaustive probing (k > n) cheap.
+    m = max(m, -(-8 * ((bits + 7) // 8) // 10))
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=seed % 2 == 0)
+    threads = 2 if parallel else 1
+    # An unlimited budget keeps every query on the probing path.
+    dist, pos = tables.topk(rows, columns, k, threads, budget=2**62)
+    want_d, want_p = topk(queries, database, bits, k)
+    np.testing.assert_array_equal(dist, want_d)
+    np.testing.assert_array_equal(pos, want_p)
+    lims, rdist, rpos = tables.range(rows, columns, radius, threads)
+    assert_same((lims, rdist, rpos), range_search(queries, database, bits, radius))
+
+
+@pytest.mark.parametrize(("bits", "m"), [(64, 3), (96, 4), (130, 6)])
+@pytest.mark.parametrize("store_codes", [False, True])
+def test_wide_substrings_across_word_boundaries(bits, m, store_codes):
+    rng = np.random.default_rng(bits)
+    database = clustered(rng, 300, bits, n_centres=10, flips=3)
+    queries = clustered(rng, 8, bits, n_centres=10, flips=2)
+    queries[:4] = database[:4]
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=store_codes)
+    assert tables.spans[:, 1].max() >= 21
+    dist, pos = tables.topk(rows, columns, 5, 1, budget=2**62)
+    assert_same((dist, pos), topk(queries, database, bits, 5))
+    for radius in (0, 2, 2 * m + 1):
+        got = tables.range(rows, columns, radius, 1)
+        assert_same(got, range_search(queries, database, bits, radius))
+
+
+@pytest.mark.parametrize("n_queries", [6, 100])
+def test_budget_fallback_is_exact(n_queries):
+    """Per-query fallback (few queries) and whole-batch fallback (many) are exact."""
+    rng = np.random.default_rng(1)
+    database = random_codes(rng, 2000, 64)
+    queries = random_codes(rng, n_queries, 64)
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, 64)
+    for budget, threads in [(0, 1), (50, 2), (2**62, 1), (2**62, 2)]:
+        dist, pos = tables.topk(rows, columns, 7, threads, budget=budget)
+        want_d, want_p = topk(queries, database, 64, 7)
+        np.testing.assert_array_equal(dist, want_d)
+        np.testing.assert_array_equal(pos, want_p)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_index_with_mih_equals_brute(n_jobs):
+    rng = np.random.default_rng(5)
+    database = clustered(rng, 3000, 64, n_centres=40, flips=3)
+    queries = np.concatenate([clustered(rng, 20, 64, 40, 4), random_codes(rng, 5, 64)])
+    mih = HammingIndex(64, n_jobs=n_jobs, method="mih")
+    brute = HammingIndex(64, n_jobs=n_jobs)
+    for index in (mih, brute):
+        index.add(database[:2000])
+        index.add(database[2000:])
+        index.remove_ids(np.arange(0, 3000, 11))
+    for k in (1, 10, 100):
+        assert_same(mih.search(queries, k), brute.search(queries, k))
+    for radius in (0, 1, 3, 8, 64):
+        assert_same(mih.range_search(queries, radius), brute.range_search(queries, radius))
+
+
+def test_choose_n_substrings_and_validation():
+    assert choose_n_substrings(64, 10_000_000) == 3
+    assert choose_n_substrings(128, 1_000_000) == 6
+    assert choose_n_substrings(256, 2) == 256
+    columns = packed_to_columns(np.zeros((5, 8), np.uint8))
+    with pytest.raises(ValueError, match="n_substrings must be between 3 and 64"):
+        MultiIndexTables(columns, 64, n_substrings=2)
+    with pytest.raises(TypeError, match="n_substrings"):
+        HammingIndex(64, method="mih", n_substrings=2.0)
+
+
+@pytest.mark.parametrize(("bits", "m"), [(12, 2), (64, 3), (100, 5)])
+def test_build_tables_against_numpy(bits, m):
+    """Each bucket holds exactly the items with that substring value, in order."""
+    rng = np.random.default_rng(m)
+    database = random_codes(rng, 500, bits, alphabet=40)
+    columns = packed_to_columns(database)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=True)
+    # Internal bit b of an item is bit b % 64 of word b // 64.
+    internal = np.concatenate(
+        [
+            ((columns[w][:, None] >> np.arange(64, dtype=np.uint64)) & 1)
+            for w in range(len(columns))
+        ],
+        axis=1,
+    )
+    for i, (start, length) in enumerate(tables.spans):
+        keys = (internal[:, start : start + length] << np.arange(length, dtype=np.uint64)).sum(1)
+        base = tables.table_starts[i]
+        offsets = tables.offsets[base : base + 2**length + 1]
+        np.testing.assert_array_equal(np.diff(offsets), np.bincount(keys, minlength=2**length))
+        np.testing.assert_array_equal(tables.positions[i], np.argsort(keys, kind="stable"))
+        np.testing.assert_array_equal(tables.bucket_codes[i], columns[:, tables.positions[i]])

@@ -1,0 +1,139 @@
+"""Input checks shared by the Hamming index API. Every check runs before any work."""
+
+from __future__ import annotations
+
+import numbers
+import operator
+
+import numba
+import numpy as np
+
+from .._codes import n_bytes, pack_bits
+
+MAX_BITS = 1 << 16
+
+
+def check_bits(bits: object) -> int:
+    """Return ``bits`` as an int in ``1..MAX_BITS`` or raise."""
+    if isinstance(bits, bool) or not isinstance(bits, numbers.Integral):
+        raise TypeError(f"bits must be an integer; got {bits!r}")
+    bits = int(bits)
+    if not 1 <= bits <= MAX_BITS:
+        raise ValueError(f"bits must be between 1 and {MAX_BITS}; got {bits}")
+    return bits
+
+
+def check_k(k: object) -> int:
+    """Return ``k`` as a positive int or raise."""
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"k must be a positive integer; got {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be >= 1; got {k}")
+    return int(k)
+
+
+def check_radius(radius: object, bits: int) -> int:
+    """Return an integral, non-negative ``radius`` clipped to ``bits`` or raise."""
+    if isinstance(radius, bool) or not isinstance(radius, numbers.Real):
+        raise TypeError(f"radius must be a non-negative integer; got {radius!r}")
+    if not np.isfinite(radius):
+        raise ValueError(f"radius must be finite; got {radius}")
+    if radius != int(radius):
+        raise ValueError(f"radius must be a whole number of bits; got {radius}")
+    if radius < 0:
+        raise ValueError(f"radius must be >= 0; got {radius}")
+    return min(int(radius), bits)
+
+
+def resolve_n_jobs(n_jobs: object) -> int:
+    """Number of threads for ``n_jobs`` (None or -1: all of numba's threads).
+
+    Negative values count back from all threads as in scikit-learn: -2 is all but one.
+    """
+    available = numba.config.NUMBA_NUM_THREADS
+    if n_jobs is None:
+        return available
+    try:
+        n_jobs = operator.index(n_jobs)
+    except TypeError:
+        raise TypeError(f"n_jobs must be None or a non-zero integer; got {n_jobs!r}") from None
+    if n_jobs == 0:
+        raise ValueError("n_jobs must not be 0 (use None or -1 for all threads)")
+    if n_jobs < 0:
+        return max(1, available + 1 + n_jobs)
+    return min(n_jobs, available)
+
+
+def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray:
+    """Return ``codes`` as C-contiguous packed ``(n, ceil(bits/8))`` uint8 codes.
+
+    Two input forms are accepted and told apart by the second dimension:
+
+    * packed codes: ``(n, ceil(bits/8))`` uint8 with zero padding bits;
+    * raw bits: ``(n, bits)`` of 0/1 values (bool, integer or float dtype).
+
+    When both widths coincide (``bits == 1``) the values decide: 0/128 is packed
+    (the bit sits in the most significant position), 0/1 is raw bits (all zeros reads
+    the same either way).
+    """
+    arr = np.asarray(codes)
+    width = n_bytes(bits)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n, {width}) packed uint8 or (n, {bits}) "
+            f"bits; got shape {arr.shape}"
+        )
+    if arr.shape[1] not in (width, bits):
+        raise ValueError(
+            f"{name} has {arr.shape[1]} columns, which fits neither {bits}-bit packed codes "
+            f"({width} uint8 columns) nor raw bits ({bits} columns of 0/1)"
+        )
+    is_packed = arr.shape[1] == width and (bits != width or _looks_packed_single_bit(arr))
+    if is_packed:
+        if arr.dtype != np.uint8:
+            raise ValueError(
+                f"packed {name} must have dtype uint8 (encode output); got {arr.dtype}. "
+                f"Raw bits need {bits} columns."
+            )
+        if bits % 8 and arr.shape[0]:
+            pad_mask = np.uint8((1 << (8 - bits % 8)) - 1)
+            if np.any(arr[:, -1] & pad_mask):
+                raise ValueError(
+                    f"packed {name} have non-zero padding bits in the last byte; "
+                    f"they were not packed for {bits} bits"
+                )
+        return np.ascontiguousarray(arr)
+    return pack_bits(_check_bit_values(arr, name))
+
+
+def _looks_packed_single_bit(arr: np.ndarray) -> bool:
+    return arr.dtype == np.uint8 and not np.any(arr == 1)
+
+
+def _check_bit_values(arr: np.ndarray, name: str) -> np.ndarray:
+    if arr.dtype == np.bool_:
+        return arr
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+        raise ValueError(f"{name} must be numeric 0/1 bits or packed uint8; got {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contain NaN or infinite values")
+    if arr.size and not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"raw-bit {name} must contain only 0 and 1")
+    return arr.astype(np.bool_)
+
+
+def check_ids(ids: object, n: int) -> np.ndarray:
+    """Return ``ids`` as a C-contiguous int64 vector of length ``n`` (unique, >= 0)."""
+    arr = np.asarray(ids)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"ids must be a 1-D array of length {n}; got shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        raise ValueError(f"ids must be integers; got dtype {arr.dtype}")
+    if arr.size and arr.dtype.kind == "u" and arr.max() > np.iinfo(np.int64).max:
+        raise ValueError("ids must fit in int64")
+    arr = np.ascontiguousarray(arr, dtype=np.int64)
+    if arr.size and arr.min() < 0:
+        raise ValueError("ids must be >= 0 (-1 marks missing results)")
+    if np.unique(arr).size != arr.size:
+        raise ValueError("ids must be unique")
+    return arr

@@ -1,0 +1,492 @@
+"""Exact Hamming-space index: brute force or multi-index hashing, same results."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numba
+import numpy as np
+
+from . import _faiss
+from ._io import IndexData, load_index, save_index
+from ._kernels import (
+    range_count_parallel,
+    range_count_serial,
+    range_fill_parallel,
+    range_fill_serial,
+)
+from ._mih import MultiIndexTables
+from ._topk_kernels import MISSING_DISTANCE, topk_parallel, topk_serial
+from ._validation import (
+    as_packed_codes,
+    check_bits,
+    check_ids,
+    check_k,
+    check_radius,
+    resolve_n_jobs,
+)
+from ._words import columns_to_packed, n_words, packed_to_columns, packed_to_rows
+
+_METHODS = ("brute", "mih")
+_STATE_VERSION = 1
+
+
+@contextmanager
+def _numba_threads(n_threads: int) -> Iterator[None]:
+    """Run numba parallel kernels on ``n_threads`` threads, restoring the previous count."""
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+class HammingIndex:
+    """Exact nearest-neighbour index over binary codes under the Hamming distance.
+
+    Parameters
+    ----------
+    bits : int
+        Code length in bits (any value from 1 to 65536).
+    n_jobs : int or None, default=None
+        Threads used by searches. None or -1 uses all of numba's threads, -2 all but
+        one, and so on. Results do not depend on it.
+    method : {"brute", "mih"}, default="brute"
+        ``"brute"``: blocked linear scan. ``"mih"``: multi-index hashing (Norouzi et
+        al., CVPR 2012), sublinear on clustered data and for small radii. A query
+        whose probes would cost more than a scan is finished by the scan, and when most
+        of a first batch of 32 queries is, the rest of the batch is scanned: on codes
+        without near neighbours (e.g. uniform random) it is no faster than
+        ``"brute"``. Both methods return exactly the same results.
+    n_substrings : int or None, default=None
+        Substrings for ``method="mih"``; None picks about ``bits / log2(len(index))``.
+
+    Notes
+    -----
+    **Input codes.** ``add`` and the searches accept packed codes (``encode``
+    output: ``(n, ceil(bits/8))`` uint8, zero padding bits) or raw bits (``transform``
+    output: ``(n, bits)`` of 0/1 in any bool, integer or float dtype). The number of
+    columns tells them apart; when ``bits == 1`` both have one column and the values
+    decide (0/128 is packed, 0/1 is raw bits).
+
+    **Result order.** Neighbours are sorted by distance, then by position in the
+    index (insertion order; ``remove_ids`` keeps the order of the remaining items).
+    Missing slots, when ``k`` exceeds the number of items, get id -1 and distance
+    ``MISSING_DISTANCE`` (``2**31 - 1``, as faiss).
+
+    **Ids.** Without explicit ids, items get consecutive ids starting after the
+    largest id used so far (0, 1, 2, ... for a fresh index). Ids are unique.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zeroshash.hamming import HammingIndex
+    >>> codes = np.array([[0b00000000], [0b00000011], [0b11111111]], dtype=np.uint8)
+    >>> index = HammingIndex(8)
+    >>> index.add(codes)
+    >>> distances, ids = index.search(np.array([[0b00000001]], dtype=np.uint8), k=2)
+    >>> distances, ids
+    (array([[1, 1]], dtype=int32), array([[0, 1]]))
+    """
+
+    def __init__(
+        self,
+        bits: int,
+        n_jobs: int | None = None,
+        method: str = "brute",
+        n_substrings: int | None = None,
+    ) -> None:
+        self.bits = check_bits(bits)
+        resolve_n_jobs(n_jobs)
+        self.n_jobs = n_jobs
+        if method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
+        self.method = method
+        if n_substrings is not None and (
+            isinstance(n_substrings, bool) or not isinstance(n_substrings, int | np.integer)
+        ):
+            raise TypeError(f"n_substrings must be None or an int; got {n_substrings!r}")
+        self.n_substrings = None if n_substrings is None else int(n_substrings)
+        self._columns = np.zeros((n_words(self.bits), 0), dtype=np.uint64)
+        self._ids = np.zeros(0, dtype=np.int64)
+        self._next_id = 0
+        self._tables: MultiIndexTables | None = None
+
+    # -- contents -------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return int(self._ids.shape[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"HammingIndex(bits={self.bits}, n_jobs={self.n_jobs}, method={self.method!r}, "
+            f"n_items={len(self)})"
+        )
+
+    @property
+    def ids(self) -> np.ndarray:
+        """Ids of the items in index order (read-only view).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(8)
+        >>> index.add(np.zeros((2, 1), dtype=np.uint8), ids=[7, 3])
+        >>> index.ids
+        array([7, 3])
+        """
+        view = self._ids.view()
+        view.flags.writeable = False
+        return view
+
+    def reconstruct_all(self) -> np.ndarray:
+        """Packed codes of all items in index order, ``(len(self), ceil(bits/8))`` uint8.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(9)
+        >>> index.add(np.array([[1, 0, 0, 0, 0, 0, 0, 1, 1]]))
+        >>> index.reconstruct_all()
+        array([[129, 128]], dtype=uint8)
+        """
+        return columns_to_packed(self._columns, self.bits)
+
+    def add(self, codes: Any, ids: Any = None) -> None:
+        """Append codes to the index.
+
+        Parameters
+        ----------
+        codes : array-like of shape (n, ceil(bits/8)) uint8 or (n, bits) 0/1
+            Packed codes or raw bits (see the class notes).
+        ids : array-like of shape (n,), optional
+            Unique non-negative integer ids not already in the index. Default:
+            consecutive ids after the largest id used so far.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(3)
+        >>> index.add(np.array([[1, 0, 1], [0, 0, 0]]), ids=[10, 20])
+        >>> len(index), index.ids.tolist()
+        (2, [10, 20])
+        """
+        packed = as_packed_codes(codes, self.bits, "codes")
+        n_new = packed.shape[0]
+        if ids is None:
+            new_ids = np.arange(self._next_id, self._next_id + n_new, dtype=np.int64)
+        else:
+            new_ids = check_ids(ids, n_new)
+            clash = new_ids[np.isin(new_ids, self._ids)]
+            if clash.size:
+                raise ValueError(f"ids already in the index: {clash[:10].tolist()}")
+        if len(self) + n_new >= 2**31 - 1 and self.method == "mih":
+            raise ValueError("multi-index hashing supports fewer than 2**31 - 1 items")
+        if n_new == 0:
+            return
+        self._columns = np.ascontiguousarray(
+            np.concatenate([self._columns, packed_to_columns(packed)], axis=1)
+        )
+        self._ids = np.concatenate([self._ids, new_ids])
+        self._next_id = max(self._next_id, int(new_ids.max()) + 1)
+        self._tables = None
+
+    def remove_ids(self, ids: Any) -> int:
+        """Remove the items with the given ids; return how many were removed.
+
+        Ids not in the index are ignored, as in faiss.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(8)
+        >>> index.add(np.zeros((3, 1), dtype=np.uint8))
+        >>> index.remove_ids([0, 2, 7]), index.ids.tolist()
+        (2, [1])
+        """
+        targets = np.asarray(ids)
+        if targets.ndim != 1 or (targets.size and not np.issubdtype(targets.dtype, np.integer)):
+            raise ValueError(
+                f"ids must be a 1-D integer array; got {targets.dtype} {targets.shape}"
+            )
+        keep = ~np.isin(self._ids, targets)
+        removed = int(len(self) - keep.sum())
+        if removed:
+            self._columns = np.ascontiguousarray(self._columns[:, keep])
+            self._ids = self._ids[keep]
+            self._tables = None
+        return removed
+
+    # -- search ---------------------------------------------------------------------
+
+    def _threads(self) -> int:
+        return resolve_n_jobs(self.n_jobs)
+
+    def _query_rows(self, queries: Any) -> np.ndarray:
+        return packed_to_rows(as_packed_codes(queries, self.bits, "queries"))
+
+    def _mih_tables(self) -> MultiIndexTables:
+        if self._tables is None:
+            self._tables = MultiIndexTables(self._columns, self.bits, self.n_substrings)
+        return self._tables
+
+    def _positions_to_ids(self, pos: np.ndarray) -> np.ndarray:
+        out = np.full(pos.shape, -1, dtype=np.int64)
+        found = pos >= 0
+        out[found] = self._ids[pos[found]]
+        return out
+
+    def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact ``k`` nearest items of each query.
+
+        Parameters
+        ----------
+        queries : array-like of shape (n_queries, ceil(bits/8)) uint8 or (n_queries, bits)
+            Packed codes or raw bits.
+        k : int
+            Number of neighbours, ``>= 1``; may exceed ``len(self)``.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_queries, k), int32
+            Sorted increasingly; ``MISSING_DISTANCE`` in missing slots.
+        ids : ndarray of shape (n_queries, k), int64
+            Item ids, ties broken by smaller index position; -1 in missing slots.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(4)
+        >>> index.add(np.array([[0, 0, 0, 0], [1, 1, 1, 1]]))
+        >>> index.search(np.array([[1, 1, 0, 1]]), k=3)
+        (array([[         1,          3, 2147483647]], dtype=int32), array([[ 1,  0, -1]]))
+        """
+        k = check_k(k)
+        rows = self._query_rows(queries)
+        threads = self._threads()
+        if self.method == "mih" and len(self):
+            tables = self._mih_tables()
+            with _numba_threads(threads):
+                dist, pos = tables.topk(rows, self._columns, k, threads)
+        else:
+            dist = np.empty((rows.shape[0], k), dtype=np.int32)
+            pos = np.empty((rows.shape[0], k), dtype=np.int64)
+            if threads == 1 or rows.shape[0] < 2:
+                topk_serial(rows, self._columns, k, dist, pos)
+            else:
+                with _numba_threads(threads):
+                    topk_parallel(rows, self._columns, k, dist, pos)
+        return dist, self._positions_to_ids(pos)
+
+    def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All items within ``radius`` (inclusive) of each query.
+
+        Parameters
+        ----------
+        queries : array-like of shape (n_queries, ceil(bits/8)) uint8 or (n_queries, bits)
+            Packed codes or raw bits.
+        radius : int
+            Largest distance returned, ``>= 0``. Unlike faiss (``distance < radius``)
+            the bound is inclusive: ``radius=0`` returns exact duplicates.
+
+        Returns
+        -------
+        lims : ndarray of shape (n_queries + 1,), int64
+            The results of query ``i`` are ``distances[lims[i]:lims[i+1]]`` and
+            ``ids[lims[i]:lims[i+1]]`` (the CSR layout of faiss's ``range_search``).
+        distances : ndarray of shape (lims[-1],), int32
+            Sorted by distance within each query.
+        ids : ndarray of shape (lims[-1],), int64
+            Ties broken by smaller index position.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(4)
+        >>> index.add(np.array([[0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 0, 1]]))
+        >>> lims, distances, ids = index.range_search(np.array([[0, 0, 0, 0]]), radius=1)
+        >>> lims, distances, ids
+        (array([0, 2]), array([0, 1], dtype=int32), array([0, 2]))
+        """
+        radius = check_radius(radius, self.bits)
+        rows = self._query_rows(queries)
+        threads = self._threads()
+        parallel = threads > 1 and rows.shape[0] > 1
+        if (
+            self.method == "mih"
+            and len(self)
+            and self._mih_tables().range_is_worthwhile(radius, self._columns.shape[0])
+        ):
+            lims, dist, pos = self._mih_tables().range(rows, self._columns, radius, threads)
+            return lims, dist, self._positions_to_ids(pos)
+        counts = np.zeros(rows.shape[0], dtype=np.int64)
+        lims = np.zeros(rows.shape[0] + 1, dtype=np.int64)
+        with _numba_threads(threads if parallel else numba.get_num_threads()):
+            (range_count_parallel if parallel else range_count_serial)(
+                rows, self._columns, radius, counts
+            )
+            np.cumsum(counts, out=lims[1:])
+            dist = np.empty(lims[-1], dtype=np.int32)
+            pos = np.empty(lims[-1], dtype=np.int64)
+            (range_fill_parallel if parallel else range_fill_serial)(
+                rows, self._columns, radius, lims, dist, pos
+            )
+        return lims, dist, self._positions_to_ids(pos)
+
+    # -- persistence ----------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the index to ``path`` in the documented binary format (see ``_io``).
+
+        The file holds magic, version, bits, count and CRC-32 checksums; it is written
+        to a temporary file in the same directory and then moved into place.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(16)
+        >>> index.add(np.arange(6, dtype=np.uint8).reshape(3, 2))
+        >>> path = os.path.join(tempfile.mkdtemp(), "codes.zsh")
+        >>> index.save(path)
+        >>> loaded = HammingIndex.load(path)
+        >>> np.array_equal(loaded.reconstruct_all(), index.reconstruct_all())
+        True
+        """
+        save_index(
+            path,
+            IndexData(
+                bits=self.bits,
+                method=self.method,
+                n_substrings=self.n_substrings,
+                next_id=self._next_id,
+                columns=self._columns,
+                ids=self._ids,
+            ),
+        )
+
+    @classmethod
+    def load(
+        cls,
+        path: str | os.PathLike,
+        mmap: bool = True,
+        n_jobs: int | None = None,
+        verify: bool = True,
+    ) -> HammingIndex:
+        """Load an index written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+        mmap : bool, default=True
+            Map the codes read-only instead of reading them; searches run on the map.
+            ``add`` and ``remove_ids`` then work on an in-memory copy.
+        n_jobs : int or None, default=None
+            As in the constructor (thread counts are not saved).
+        verify : bool, default=True
+            Check the payload checksum (reads the whole file once).
+
+        Raises
+        ------
+        ValueError
+            If the file is not an index, has another format version, is truncated, or
+            fails a checksum.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> path = os.path.join(tempfile.mkdtemp(), "codes.zsh")
+        >>> index = HammingIndex(8)
+        >>> index.add(np.array([[3], [5]], dtype=np.uint8))
+        >>> index.save(path)
+        >>> HammingIndex.load(path, mmap=True).search(np.array([[1]], dtype=np.uint8), k=1)
+        (array([[1]], dtype=int32), array([[0]]))
+        """
+        data = load_index(path, mmap=mmap, verify=verify)
+        index = cls(data.bits, n_jobs=n_jobs, method=data.method, n_substrings=data.n_substrings)
+        index._columns = data.columns
+        index._ids = data.ids
+        index._next_id = data.next_id
+        return index
+
+    def __getstate__(self) -> dict:
+        return {
+            "version": _STATE_VERSION,
+            "bits": self.bits,
+            "n_jobs": self.n_jobs,
+            "method": self.method,
+            "n_substrings": self.n_substrings,
+            "next_id": self._next_id,
+            "codes": self.reconstruct_all(),
+            "ids": np.array(self._ids),
+        }
+
+    def __setstate__(self, state: dict) -> None:
+        if state.get("version") != _STATE_VERSION:
+            raise ValueError(f"unsupported HammingIndex pickle version {state.get('version')}")
+        self.__init__(state["bits"], state["n_jobs"], state["method"], state["n_substrings"])
+        self._columns = packed_to_columns(state["codes"])
+        self._ids = state["ids"]
+        self._next_id = state["next_id"]
+
+    # -- faiss interop --------------------------------------------------------------
+
+    def to_faiss(self) -> Any:
+        """Copy the index into faiss (requires faiss and ``bits % 8 == 0``).
+
+        Returns
+        -------
+        faiss.IndexBinaryFlat or faiss.IndexBinaryIDMap
+            A flat index when the ids are ``0..n-1`` in order, otherwise an
+            ``IndexBinaryIDMap`` over one that keeps the ids.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> index = HammingIndex(16)
+        >>> index.add(np.array([[1, 2], [3, 4]], dtype=np.uint8))
+        >>> flat = index.to_faiss()  # needs faiss
+        >>> flat.ntotal, flat.d
+        (2, 16)
+        """
+        return _faiss.to_faiss(self)
+
+    @classmethod
+    def from_faiss(cls, faiss_index: Any, n_jobs: int | None = None) -> HammingIndex:
+        """Build an index from ``faiss.IndexBinaryFlat`` or ``IndexBinaryIDMap`` over one.
+
+        Parameters
+        ----------
+        faiss_index : faiss.IndexBinaryFlat or faiss.IndexBinaryIDMap
+        n_jobs : int or None, default=None
+            As in the constructor.
+
+        Examples
+        --------
+        >>> import faiss  # needs faiss
+        >>> import numpy as np
+        >>> from zeroshash.hamming import HammingIndex
+        >>> flat = faiss.IndexBinaryFlat(16)
+        >>> flat.add(np.array([[1, 2], [3, 4]], dtype=np.uint8))
+        >>> index = HammingIndex.from_faiss(flat)
+        >>> len(index), index.reconstruct_all().tolist()
+        (2, [[1, 2], [3, 4]])
+        """
+        return _faiss.from_faiss(faiss_index, n_jobs=n_jobs)
+
+
+__all__ = ["HammingIndex", "MISSING_DISTANCE"]
