@@ -6,7 +6,6 @@ from sklearn.metrics import average_precision_score
 
 from zeroshash.metrics import (
     average_precision_per_query,
-    hamming_distances,
     mean_average_precision,
     precision_within_radius,
 )
@@ -18,14 +17,6 @@ def unary_codes(distances, bits):
     for i, d in enumerate(distances):
         codes[i, :d] = 1
     return codes
-
-
-def test_hamming_distances_against_bit_counting():
-    rng = np.random.RandomState(0)
-    q = rng.randint(0, 2, (7, 45))
-    db = rng.randint(0, 2, (300, 45))
-    expected = (q[:, None, :] != db[None, :, :]).sum(axis=2)
-    np.testing.assert_array_equal(hamming_distances(q, db), expected)
 
 
 def test_ap_matches_sklearn_on_tie_free_rankings():

@@ -1,5 +1,7 @@
 """zeroshash: zero-shot hashing in the scikit-learn API."""
 
+from importlib import import_module
+
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import ITQHasher, LSHHasher, PCAHasher, ZSHHasher
@@ -8,6 +10,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BaseHasher",
+    "HammingIndex",
     "ITQHasher",
     "LSHHasher",
     "PCAHasher",
@@ -16,3 +19,13 @@ __all__ = [
     "unpack_bits",
     "__version__",
 ]
+
+# The Hamming engine compiles its numba kernels when first imported (once per
+# install, then cached); load it on first use so `import zeroshash` stays light.
+_LAZY = {"HammingIndex": "zeroshash.hamming"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'zeroshash' has no attribute {name!r}")

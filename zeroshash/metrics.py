@@ -3,7 +3,8 @@
 Conventions (the field's; every function documents its own):
 
 * Codes are 0/1 arrays of shape ``(n, bits)`` (``transform`` output); packed codes
-  can be turned into those with :func:`zeroshash.unpack_bits`.
+  can be turned into those with :func:`zeroshash.unpack_bits`. Distances come from
+  the Hamming engine (:func:`zeroshash.hamming.hamming_distances`).
 * Ranking: by Hamming distance, ties broken by database position (stable order).
 * Relevance: single-label; an item is relevant to a query when their labels match.
 * A query with no relevant item in the database has AP 0 and is counted in the mean.
@@ -16,7 +17,6 @@ from sklearn.utils import gen_batches
 
 __all__ = [
     "average_precision_per_query",
-    "hamming_distances",
     "mean_average_precision",
     "precision_within_radius",
 ]
@@ -37,6 +37,13 @@ def _check_codes(codes, name: str) -> np.ndarray:
     return arr.astype(np.uint8, copy=False)
 
 
+def _distances(query_codes: np.ndarray, db_codes: np.ndarray) -> np.ndarray:
+    # Imported here: the engine compiles its kernels on first import.
+    from .hamming import hamming_distances
+
+    return hamming_distances(query_codes, db_codes, bits=query_codes.shape[1])
+
+
 def _check_pair(query_codes, db_codes, query_labels, db_labels):
     q = _check_codes(query_codes, "query_codes")
     db = _check_codes(db_codes, "db_codes")
@@ -52,46 +59,6 @@ def _check_pair(query_codes, db_codes, query_labels, db_labels):
             f"{dl.shape[0]} database labels for {db.shape[0]} items"
         )
     return q, db, ql, dl
-
-
-def _popcount_bytes(x: np.ndarray) -> np.ndarray:
-    if hasattr(np, "bitwise_count"):
-        return np.bitwise_count(x)
-    table = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
-    return table[x]
-
-
-def hamming_distances(query_codes, db_codes) -> np.ndarray:
-    """Hamming distances between two sets of 0/1 codes.
-
-    Parameters
-    ----------
-    query_codes : array-like of shape (n_queries, bits)
-    db_codes : array-like of shape (n_database, bits)
-
-    Returns
-    -------
-    distances : ndarray of shape (n_queries, n_database), dtype int32
-
-    Examples
-    --------
-    >>> from zeroshash.metrics import hamming_distances
-    >>> hamming_distances([[0, 1, 1]], [[0, 1, 1], [1, 0, 0]])
-    array([[0, 3]], dtype=int32)
-    """
-    q = _check_codes(query_codes, "query_codes")
-    db = _check_codes(db_codes, "db_codes")
-    if q.shape[1] != db.shape[1]:
-        raise ValueError(
-            f"query and database codes differ in length: {q.shape[1]} vs {db.shape[1]} bits"
-        )
-    qp = np.packbits(q, axis=1)
-    dbp = np.packbits(db, axis=1)
-    out = np.empty((q.shape[0], db.shape[0]), dtype=np.int32)
-    for rows in gen_batches(q.shape[0], _QUERY_BLOCK):
-        xor = np.bitwise_xor(qp[rows, None, :], dbp[None, :, :])
-        out[rows] = _popcount_bytes(xor).sum(axis=2, dtype=np.int32)
-    return out
 
 
 def average_precision_per_query(
@@ -138,7 +105,7 @@ def average_precision_per_query(
         return ap
     ranks = np.arange(1, cut + 1, dtype=np.float64)
     for rows in gen_batches(q.shape[0], _QUERY_BLOCK):
-        dist = hamming_distances(q[rows], db)
+        dist = _distances(q[rows], db)
         order = np.argsort(dist, axis=1, kind="stable")[:, :cut]
         relevant = dl[order] == ql[rows, None]
         hits = np.cumsum(relevant, axis=1)
@@ -186,7 +153,7 @@ def precision_within_radius(
     q, db, ql, dl = _check_pair(query_codes, db_codes, query_labels, db_labels)
     precision = np.zeros(q.shape[0])
     for rows in gen_batches(q.shape[0], _QUERY_BLOCK):
-        within = hamming_distances(q[rows], db) <= int(radius)
+        within = _distances(q[rows], db) <= int(radius)
         retrieved = within.sum(axis=1).astype(np.float64)
         hits = (within & (dl[None, :] == ql[rows, None])).sum(axis=1)
         precision[rows] = np.divide(
