@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sklearn.neighbors import kneighbors_graph
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from threadpoolctl import threadpool_limits
 
 from .._discrete import dcc_update, procrustes_rotation
 from .._kernel_map import (
@@ -287,6 +288,26 @@ class ZSHHasher(BaseHasher):
             return scipy.linalg.cho_solve(p_factor, rhs, check_finite=False)
 
         objective = []
+        # The loop's products are skinny (r columns): below ~1 GFLOP each, BLAS threads
+        # cost more in synchronisation than they save (measured on 2 cores).
+        loop_threads = 1 if n * Phi.shape[1] * r < 1e9 else None
+        with threadpool_limits(limits=loop_threads, user_api="blas"):
+            B, P, W, R = self._alternate(Y, Phi, p_step, B, W, R, graph_gram, objective)
+        # The hash function for new data is fitted to the final codes.
+        P = p_step(B)
+
+        self.anchors_ = anchors
+        self.bandwidth_ = bandwidth
+        self.projection_ = P
+        self.rotation_ = R
+        self.semantic_projection_ = W
+        self.class_vectors_ = C
+        self.n_iter_ = len(objective)
+        self.objective_ = np.asarray(objective)
+
+    def _alternate(self, Y, Phi, p_step, B, W, R, graph_gram, objective):
+        """The alternating updates P, B, R, W; appends each iteration's objective."""
+        r = B.shape[1]
         for _ in range(self.max_iter):
             P = p_step(B)
             PhiP = (Phi @ P.astype(np.float32)).astype(np.float64)
@@ -300,17 +321,7 @@ class ZSHHasher(BaseHasher):
                 objective[-2]
             ):
                 break
-        # The hash function for new data is fitted to the final codes.
-        P = p_step(B)
-
-        self.anchors_ = anchors
-        self.bandwidth_ = bandwidth
-        self.projection_ = P
-        self.rotation_ = R
-        self.semantic_projection_ = W
-        self.class_vectors_ = C
-        self.n_iter_ = len(objective)
-        self.objective_ = np.asarray(objective)
+        return B, P, W, R
 
     def _project(self, X):
         return project_rbf(X, self.anchors_, self.bandwidth_, self.projection_)
