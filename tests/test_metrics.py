@@ -7,6 +7,9 @@ from sklearn.metrics import average_precision_score
 from zeroshash.metrics import (
     average_precision_per_query,
     mean_average_precision,
+    precision_at_n,
+    precision_recall_by_radius,
+    precision_recall_by_rank,
     precision_within_radius,
 )
 
@@ -90,3 +93,108 @@ def test_bad_codes_are_refused():
         mean_average_precision([[0, 1]], [[0, 1]], [0], [0, 1])
     with pytest.raises(ValueError, match="radius"):
         precision_within_radius([[0, 1]], [[0, 1]], [0], [0], radius=-1)
+
+
+# --- one-pass kernel against a sorting oracle ---------------------------------------------
+def oracle(q, db, ql, dl, cutoffs=()):
+    dist = (q[:, None, :] != db[None, :, :]).sum(axis=2)
+    if np.ndim(ql) == 2:
+        relevant = (ql @ dl.T) > 0
+    else:
+        relevant = ql[:, None] == dl[None, :]
+    order = np.argsort(dist, axis=1, kind="stable")
+    rel = np.take_along_axis(relevant, order, axis=1)
+    hits = np.cumsum(rel, axis=1)
+    prec = hits / np.arange(1, db.shape[0] + 1)
+    n_rel = rel.sum(axis=1)
+    ap = np.where(n_rel > 0, (prec * rel).sum(axis=1) / np.maximum(n_rel, 1), 0.0)
+    top = {n: hits[:, min(n, db.shape[0]) - 1] for n in cutoffs}
+    return dist, relevant, ap, top
+
+
+def random_case(rng, n_q=9, n_db=60, bits=6, multi=False):
+    q = rng.randint(0, 2, (n_q, bits)).astype(np.uint8)
+    db = rng.randint(0, 2, (n_db, bits)).astype(np.uint8)
+    if multi:
+        ql = (rng.rand(n_q, 5) < 0.3).astype(np.uint8)
+        dl = (rng.rand(n_db, 5) < 0.3).astype(np.uint8)
+    else:
+        ql, dl = rng.randint(0, 4, n_q), rng.randint(0, 4, n_db)
+    return q, db, ql, dl
+
+
+@pytest.mark.parametrize("multi", [False, True])
+@pytest.mark.parametrize("n_q", [5, 300])  # serial and parallel kernels
+def test_kernel_matches_sorting_oracle(multi, n_q):
+    rng = np.random.RandomState(n_q)
+    q, db, ql, dl = random_case(rng, n_q=n_q, multi=multi)
+    dist, relevant, ap, top = oracle(q, db, ql, dl, cutoffs=(1, 7, 500))
+    np.testing.assert_allclose(average_precision_per_query(q, db, ql, dl), ap, atol=1e-12)
+    ranks, p, r = precision_recall_by_rank(q, db, ql, dl, ranks=[1, 7, 500])
+    n_rel = relevant.sum(axis=1)
+    for j, n in enumerate((1, 7, 500)):
+        assert p[j] == pytest.approx(np.mean(top[n] / min(n, db.shape[0])))
+        assert r[j] == pytest.approx(np.mean(np.where(n_rel > 0, top[n] / np.maximum(n_rel, 1), 0)))
+    radius, pr, rr = precision_recall_by_radius(q, db, ql, dl)
+    for t in radius:
+        within = dist <= t
+        got = within.sum(axis=1)
+        hit = (within & relevant).sum(axis=1)
+        assert pr[t] == pytest.approx(np.mean(np.where(got > 0, hit / np.maximum(got, 1), 0)))
+        assert rr[t] == pytest.approx(np.mean(np.where(n_rel > 0, hit / np.maximum(n_rel, 1), 0)))
+
+
+def test_tie_aware_ap_is_the_mean_over_orders_of_tied_items():
+    from itertools import permutations
+
+    rng = np.random.RandomState(3)
+    for _ in range(15):
+        q, db, ql, dl = random_case(rng, n_q=1, n_db=6, bits=2)
+        dist = (q[0] != db).sum(axis=1)
+        # Enumerate every database order; the stable AP averaged over orders that only
+        # permute items of equal distance is the tie-aware AP.
+        values = []
+        for perm in permutations(range(6)):
+            perm = np.array(perm)
+            values.append(average_precision_per_query(q, db[perm], ql, dl[perm])[0])
+        expected = np.mean(values)  # every order is equally likely, so ties average out
+        got = average_precision_per_query(q, db, ql, dl, ties="average")[0]
+        assert got == pytest.approx(expected, abs=1e-12), dist
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_tie_aware_ap_ignores_database_order(seed):
+    rng = np.random.RandomState(seed)
+    q, db, ql, dl = random_case(rng, n_q=3, n_db=25, bits=3)
+    perm = rng.permutation(25)
+    a = average_precision_per_query(q, db, ql, dl, ties="average")
+    b = average_precision_per_query(q, db[perm], ql, dl[perm], ties="average")
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    assert np.all((a >= 0) & (a <= 1 + 1e-12))
+
+
+def test_ap_at_k_min_denominator_and_multilabel():
+    db = unary_codes([0, 1, 2, 3], 4)
+    query = np.zeros((1, 4), dtype=np.uint8)
+    labels = [0, 1, 0, 0]  # rel, irrel, rel, rel
+    # top-2: one relevant retrieved, R = 3 -> min(k, R) = 2
+    assert average_precision_per_query(query, db, [0], labels, k=2, k_denominator="min")[
+        0
+    ] == pytest.approx(0.5)
+    multi_db = np.array([[1, 0], [0, 1], [1, 1], [0, 0]])
+    assert mean_average_precision(query, db, np.array([[0, 1]]), multi_db) == pytest.approx(
+        (1 / 2 + 2 / 3) / 2
+    )
+
+
+def test_metric_argument_errors():
+    q, db = [[0, 1]], [[0, 1], [1, 1]]
+    with pytest.raises(ValueError, match="ties must be"):
+        mean_average_precision(q, db, [0], [0, 1], ties="random")
+    with pytest.raises(ValueError, match="k=None only"):
+        mean_average_precision(q, db, [0], [0, 1], ties="average", k=1)
+    with pytest.raises(ValueError, match="both be 1-D .* or both 2-D"):
+        mean_average_precision(q, db, [0], np.eye(2))
+    with pytest.raises(ValueError, match="positive integers"):
+        precision_at_n(q, db, [0], [0, 1], n=0)

@@ -1,28 +1,37 @@
 """Retrieval metrics for binary codes under Hamming ranking.
 
-Conventions (the field's; every function documents its own):
+Conventions (the field's; each function restates its own):
 
 * Codes are 0/1 arrays of shape ``(n, bits)`` (``transform`` output); packed codes
-  can be turned into those with :func:`zeroshash.unpack_bits`. Distances come from
-  the Hamming engine (:func:`zeroshash.hamming.hamming_distances`).
-* Ranking: by Hamming distance, ties broken by database position (stable order).
-* Relevance: single-label; an item is relevant to a query when their labels match.
-* A query with no relevant item in the database has AP 0 and is counted in the mean.
+  can be turned into those with :func:`zeroshash.unpack_bits`.
+* Ranking: by Hamming distance, ties broken by database position (a stable sort, as
+  in the MATLAB evaluation code of the hashing literature). ``ties="average"`` gives
+  instead the tie-aware AP of He, Cakir, Bargal & Sclaroff ("Hashing as Tie-Aware
+  Learning to Rank", CVPR 2018): the expected AP over all orders of tied items.
+* Relevance: labels as a 1-D array (single-label: relevant when equal) or a 2-D 0/1
+  indicator matrix (multi-label: relevant when sharing at least one label).
+* A query with no relevant item in the database scores 0 and is counted in means.
+
+All statistics come from one linear pass per query (distances are integers up to
+``bits``, so counting replaces sorting); see :mod:`zeroshash._ranking_kernels`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-from sklearn.utils import gen_batches
+from scipy.special import digamma
 
 __all__ = [
     "average_precision_per_query",
     "mean_average_precision",
+    "precision_at_n",
+    "precision_recall_by_radius",
+    "precision_recall_by_rank",
     "precision_within_radius",
+    "recall_at_n",
 ]
-
-# Queries per block: bounds the (block x n_database) distance and order buffers.
-_QUERY_BLOCK = 256
 
 
 def _check_codes(codes, name: str) -> np.ndarray:
@@ -37,49 +46,135 @@ def _check_codes(codes, name: str) -> np.ndarray:
     return arr.astype(np.uint8, copy=False)
 
 
-def _distances(query_codes: np.ndarray, db_codes: np.ndarray) -> np.ndarray:
-    # Imported here: the engine compiles its kernels on first import.
-    from .hamming import hamming_distances
+def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
+    """Labels of both sides as uint64 bit masks; relevance = masks intersect."""
+    from .hamming._words import packed_to_rows
 
-    return hamming_distances(query_codes, db_codes, bits=query_codes.shape[1])
+    ql, dl = np.asarray(query_labels), np.asarray(db_labels)
+    if ql.ndim != dl.ndim or ql.ndim not in (1, 2):
+        raise ValueError(
+            "labels must both be 1-D (single-label) or both 2-D indicator matrices "
+            f"(multi-label); got shapes {ql.shape} and {dl.shape}"
+        )
+    if ql.shape[0] != n_query or dl.shape[0] != n_db:
+        raise ValueError(
+            f"labels do not match codes: {ql.shape[0]} query labels for {n_query} queries, "
+            f"{dl.shape[0]} database labels for {n_db} items"
+        )
+    if ql.ndim == 2:
+        if ql.shape[1] != dl.shape[1]:
+            raise ValueError(f"indicator matrices differ in width: {ql.shape[1]} vs {dl.shape[1]}")
+        if not (np.isin(ql, (0, 1)).all() and np.isin(dl, (0, 1)).all()):
+            raise ValueError("multi-label indicator matrices must hold only 0 and 1")
+        to_mask = lambda ind: packed_to_rows(np.packbits(ind.astype(bool), axis=1))  # noqa: E731
+        return to_mask(ql), to_mask(dl)
+    _, index = np.unique(np.concatenate([ql, dl]), return_inverse=True)
+    n_words = int(index.max(initial=0)) // 64 + 1
+    masks = np.zeros((index.shape[0], n_words), dtype=np.uint64)
+    masks[np.arange(index.shape[0]), index // 64] = np.left_shift(
+        np.uint64(1), (index % 64).astype(np.uint64)
+    )
+    return masks[:n_query], masks[n_query:]
 
 
-def _check_pair(query_codes, db_codes, query_labels, db_labels):
+@dataclass(frozen=True)
+class _Ranking:
+    """Per-query ranking statistics (see the kernels module for the definitions)."""
+
+    ap_sum: np.ndarray  # (n_q,)
+    hist: np.ndarray  # (n_q, bits + 1)
+    rel_hist: np.ndarray  # (n_q, bits + 1)
+    cutoffs: np.ndarray  # (n_c,)
+    cut_ap_sum: np.ndarray  # (n_q, n_c)
+    cut_rel: np.ndarray  # (n_q, n_c)
+
+    @property
+    def n_relevant(self) -> np.ndarray:
+        return self.rel_hist.sum(axis=1)
+
+
+def _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs=()) -> _Ranking:
+    from ._ranking_kernels import ranking_statistics_parallel, ranking_statistics_serial
+    from .hamming._words import packed_to_rows
+
     q = _check_codes(query_codes, "query_codes")
     db = _check_codes(db_codes, "db_codes")
     if q.shape[1] != db.shape[1]:
         raise ValueError(
             f"query and database codes differ in length: {q.shape[1]} vs {db.shape[1]} bits"
         )
-    ql = np.asarray(query_labels).ravel()
-    dl = np.asarray(db_labels).ravel()
-    if ql.shape[0] != q.shape[0] or dl.shape[0] != db.shape[0]:
-        raise ValueError(
-            f"labels do not match codes: {ql.shape[0]} query labels for {q.shape[0]} queries, "
-            f"{dl.shape[0]} database labels for {db.shape[0]} items"
-        )
-    return q, db, ql, dl
+    q_masks, db_masks = _label_masks(query_labels, db_labels, q.shape[0], db.shape[0])
+    cutoffs = np.asarray(cutoffs, dtype=np.int64).reshape(-1)
+    if (cutoffs < 1).any():
+        raise ValueError(f"cut-offs (k, n) must be positive integers; got {cutoffs.tolist()}")
+    n_q, bits = q.shape
+    out = _Ranking(
+        ap_sum=np.zeros(n_q),
+        hist=np.zeros((n_q, bits + 1), dtype=np.int64),
+        rel_hist=np.zeros((n_q, bits + 1), dtype=np.int64),
+        cutoffs=cutoffs,
+        cut_ap_sum=np.zeros((n_q, cutoffs.size)),
+        cut_rel=np.zeros((n_q, cutoffs.size), dtype=np.int64),
+    )
+    if n_q == 0 or db.shape[0] == 0:
+        return out
+    kernel = ranking_statistics_parallel if n_q >= 128 else ranking_statistics_serial
+    kernel(
+        packed_to_rows(np.packbits(q, axis=1)), packed_to_rows(np.packbits(db, axis=1)),
+        q_masks, db_masks, cutoffs,
+        out.ap_sum, out.hist, out.rel_hist, out.cut_ap_sum, out.cut_rel,
+    )  # fmt: skip
+    return out
+
+
+def _harmonic(m: np.ndarray) -> np.ndarray:
+    """H(m) = 1 + 1/2 + ... + 1/m, with H(0) = 0, for integer arrays."""
+    return digamma(np.asarray(m, dtype=np.float64) + 1.0) + np.euler_gamma
+
+
+def _tie_aware_ap(ranking: _Ranking) -> np.ndarray:
+    """He et al. (2018), eq. 8: expected AP over the orders of tied items.
+
+    For a distance level holding n items, r of them relevant, after N items (R
+    relevant) of smaller distance, each position j in N+1..N+n holds a relevant item
+    with probability r/n, preceded on average by R + (j-N-1)(r-1)/(n-1) relevant items.
+    """
+    n, r = ranking.hist.astype(np.float64), ranking.rel_hist.astype(np.float64)
+    before = np.cumsum(n, axis=1) - n
+    rel_before = np.cumsum(r, axis=1) - r
+    s0 = _harmonic(before + n) - _harmonic(before)  # sum of 1/j over the level's positions
+    s1 = n - (before + 1.0) * s0  # sum of (j - N - 1)/j
+    slope = np.divide(r - 1.0, n - 1.0, out=np.zeros_like(n), where=n > 1)
+    share = np.divide(r, n, out=np.zeros_like(n), where=n > 0)
+    level = share * ((rel_before + 1.0) * s0 + slope * s1)
+    total = np.where(r > 0, level, 0.0).sum(axis=1)
+    n_rel = r.sum(axis=1)
+    return np.divide(total, n_rel, out=np.zeros_like(total), where=n_rel > 0)
 
 
 def average_precision_per_query(
-    query_codes, db_codes, query_labels, db_labels, *, k: int | None = None
-) -> np.ndarray:
+    query_codes, db_codes, query_labels, db_labels, *, k: int | None = None,
+    ties: str = "stable", k_denominator: str = "retrieved",
+) -> np.ndarray:  # fmt: skip
     """Average precision of each query under Hamming ranking.
 
-    ``AP = (1 / R) * sum_i P(i) * rel(i)`` over ranks ``i`` of the (top-``k``)
-    ranking, where ``P(i)`` is the precision of the first ``i`` items. For mAP@all
-    (``k=None``) ``R`` is the number of relevant database items; for mAP@k it is the
-    number of relevant items *retrieved in the top k* (the field's convention). Ties
-    in distance are ordered by database position.
+    ``AP = (1 / D) * sum_i P(i) * rel(i)`` over the ranks ``i`` of the (top-``k``)
+    ranking, ``P(i)`` the precision of the first ``i`` items.
 
     Parameters
     ----------
     query_codes : array-like of shape (n_queries, bits), 0/1
     db_codes : array-like of shape (n_database, bits), 0/1
-    query_labels : array-like of shape (n_queries,)
-    db_labels : array-like of shape (n_database,)
+    query_labels, db_labels : array-like, 1-D labels or 2-D 0/1 indicator matrices
     k : int or None, default=None
-        Cut-off; None ranks the whole database.
+        Cut-off; None ranks the whole database (mAP@all, ``D`` = number of relevant
+        database items).
+    ties : {"stable", "average"}, default="stable"
+        "stable" orders equal distances by database position; "average" is the
+        tie-aware AP (expected over the orders of tied items; ``k=None`` only).
+    k_denominator : {"retrieved", "min"}, default="retrieved"
+        For AP@k: ``D`` = relevant items retrieved in the top k (the field's
+        convention) or ``min(k, R)`` with R all relevant items.
 
     Returns
     -------
@@ -94,30 +189,35 @@ def average_precision_per_query(
     array([0.83333333])
     >>> average_precision_per_query([[0, 0]], db, [5], [5, 3, 5], k=2)
     array([1.])
+    >>> average_precision_per_query([[0, 0]], db, [5], [5, 3, 5], k=2, k_denominator="min")
+    array([0.5])
     """
-    q, db, ql, dl = _check_pair(query_codes, db_codes, query_labels, db_labels)
-    n_db = db.shape[0]
-    if k is not None and int(k) < 1:
+    if ties not in ("stable", "average"):
+        raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
+    if k_denominator not in ("retrieved", "min"):
+        raise ValueError(f"k_denominator must be 'retrieved' or 'min'; got {k_denominator!r}")
+    if k is not None and (not float(k).is_integer() or k < 1):
         raise ValueError(f"k must be a positive integer or None; got {k}")
-    cut = n_db if k is None else min(int(k), n_db)
-    ap = np.zeros(q.shape[0])
-    if n_db == 0 or q.shape[0] == 0:
-        return ap
-    ranks = np.arange(1, cut + 1, dtype=np.float64)
-    for rows in gen_batches(q.shape[0], _QUERY_BLOCK):
-        dist = _distances(q[rows], db)
-        order = np.argsort(dist, axis=1, kind="stable")[:, :cut]
-        relevant = dl[order] == ql[rows, None]
-        hits = np.cumsum(relevant, axis=1)
-        precision_sum = np.sum(np.where(relevant, hits / ranks, 0.0), axis=1)
-        n_rel = hits[:, -1].astype(np.float64)
-        ap[rows] = np.divide(precision_sum, n_rel, out=np.zeros_like(n_rel), where=n_rel > 0)
-    return ap
+    if ties == "average" and k is not None:
+        raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, () if k is None else [k])
+    if ties == "average":
+        return _tie_aware_ap(ranking)
+    n_rel = ranking.n_relevant.astype(np.float64)
+    if k is None:
+        return np.divide(ranking.ap_sum, n_rel, out=np.zeros_like(n_rel), where=n_rel > 0)
+    if k_denominator == "retrieved":
+        denominator = ranking.cut_rel[:, 0].astype(np.float64)
+    else:
+        denominator = np.minimum(float(k), n_rel)
+    total = ranking.cut_ap_sum[:, 0]
+    return np.divide(total, denominator, out=np.zeros_like(total), where=denominator > 0)
 
 
 def mean_average_precision(
-    query_codes, db_codes, query_labels, db_labels, *, k: int | None = None
-) -> float:
+    query_codes, db_codes, query_labels, db_labels, *, k: int | None = None,
+    ties: str = "stable", k_denominator: str = "retrieved",
+) -> float:  # fmt: skip
     """Mean of :func:`average_precision_per_query` (mAP@all, or mAP@k with ``k``).
 
     Examples
@@ -126,10 +226,19 @@ def mean_average_precision(
     >>> db = [[0, 0], [1, 1], [0, 1]]
     >>> mean_average_precision([[0, 0]], db, [0], [0, 1, 0])
     1.0
+    >>> mean_average_precision([[0, 0]], [[0, 0], [0, 0]], [0], [1, 0], ties="average")
+    0.75
     """
-    return float(
-        np.mean(average_precision_per_query(query_codes, db_codes, query_labels, db_labels, k=k))
-    )
+    ap = average_precision_per_query(
+        query_codes, db_codes, query_labels, db_labels, k=k, ties=ties,
+        k_denominator=k_denominator,
+    )  # fmt: skip
+    return float(ap.mean()) if ap.size else 0.0
+
+
+def _radius_counts(ranking: _Ranking):
+    """Retrieved and relevant-retrieved counts within each radius 0..bits."""
+    return np.cumsum(ranking.hist, axis=1), np.cumsum(ranking.rel_hist, axis=1)
 
 
 def precision_within_radius(
@@ -148,15 +257,95 @@ def precision_within_radius(
     >>> precision_within_radius([[0, 0, 0]], db, [0], [0, 1, 1], radius=1)
     0.5
     """
-    if int(radius) < 0:
-        raise ValueError(f"radius must be >= 0; got {radius}")
-    q, db, ql, dl = _check_pair(query_codes, db_codes, query_labels, db_labels)
-    precision = np.zeros(q.shape[0])
-    for rows in gen_batches(q.shape[0], _QUERY_BLOCK):
-        within = _distances(q[rows], db) <= int(radius)
-        retrieved = within.sum(axis=1).astype(np.float64)
-        hits = (within & (dl[None, :] == ql[rows, None])).sum(axis=1)
-        precision[rows] = np.divide(
-            hits, retrieved, out=np.zeros_like(retrieved), where=retrieved > 0
-        )
+    if radius != int(radius) or radius < 0:
+        raise ValueError(f"radius must be an integer >= 0; got {radius}")
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    retrieved, hits = _radius_counts(ranking)
+    r = min(int(radius), ranking.hist.shape[1] - 1)
+    got = retrieved[:, r].astype(np.float64)
+    precision = np.divide(hits[:, r], got, out=np.zeros_like(got), where=got > 0)
     return float(precision.mean()) if precision.size else 0.0
+
+
+def precision_recall_by_radius(query_codes, db_codes, query_labels, db_labels):
+    """Mean precision and recall of the items within each Hamming radius 0..bits.
+
+    Returns
+    -------
+    radius : ndarray (bits + 1,)
+    precision : ndarray (bits + 1,)
+        Mean over queries; a query retrieving nothing at a radius counts 0 there.
+    recall : ndarray (bits + 1,)
+        Mean over queries of relevant retrieved / relevant (0 with none relevant).
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import precision_recall_by_radius
+    >>> r, p, rec = precision_recall_by_radius([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1])
+    >>> p.tolist(), rec.tolist()
+    ([1.0, 0.5, 0.6666666666666666], [0.5, 0.5, 1.0])
+    """
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    retrieved, hits = _radius_counts(ranking)
+    retrieved = retrieved.astype(np.float64)
+    n_rel = ranking.n_relevant.astype(np.float64)[:, None]
+    precision = np.divide(hits, retrieved, out=np.zeros_like(retrieved), where=retrieved > 0)
+    recall = np.divide(hits, n_rel, out=np.zeros(hits.shape), where=n_rel > 0)
+    return np.arange(ranking.hist.shape[1]), precision.mean(axis=0), recall.mean(axis=0)
+
+
+def precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels, *, ranks):
+    """Mean precision@N and recall@N for each N in ``ranks`` (stable tie order).
+
+    ``N`` larger than the database is capped at its size.
+
+    Returns
+    -------
+    ranks : ndarray (n_ranks,)
+    precision : ndarray (n_ranks,)
+    recall : ndarray (n_ranks,)
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import precision_recall_by_rank
+    >>> n, p, r = precision_recall_by_rank([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1],
+    ...                                    ranks=[1, 2, 3])
+    >>> p.tolist(), r.tolist()
+    ([1.0, 0.5, 0.6666666666666666], [0.5, 0.5, 1.0])
+    """
+    n_db = np.asarray(db_codes).shape[0]
+    ranks = np.asarray(ranks, dtype=np.int64).reshape(-1)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, ranks)
+    shown = np.minimum(ranks, n_db).astype(np.float64)
+    precision = np.divide(ranking.cut_rel, shown, out=np.zeros(ranking.cut_rel.shape),
+                          where=shown > 0)
+    n_rel = ranking.n_relevant.astype(np.float64)[:, None]
+    recall = np.divide(ranking.cut_rel, n_rel, out=np.zeros(ranking.cut_rel.shape),
+                       where=n_rel > 0)
+    return ranks, precision.mean(axis=0), recall.mean(axis=0)
+
+
+def precision_at_n(query_codes, db_codes, query_labels, db_labels, *, n: int) -> float:
+    """Mean precision of the top ``n`` items (stable tie order; ``n`` capped at the database).
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import precision_at_n
+    >>> precision_at_n([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1], n=2)
+    0.5
+    """
+    return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
+                                          ranks=[n])[1][0])
+
+
+def recall_at_n(query_codes, db_codes, query_labels, db_labels, *, n: int) -> float:
+    """Mean share of each query's relevant items found in its top ``n``.
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import recall_at_n
+    >>> recall_at_n([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1], n=2)
+    0.5
+    """
+    return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
+                                          ranks=[n])[2][0])
