@@ -49,3 +49,50 @@ def test_evaluate_rows(blobs):
     for row in rows:
         assert 0 <= row["map"] <= 1 and 0 <= row["precision_r"] <= 1
         assert row["fit_seconds"] >= 0
+
+
+def test_zero_shot_split_folds_are_class_disjoint():
+    from zeroshash.model_selection import ZeroShotSplit
+
+    y = np.repeat(np.arange(7), 5)
+    seen_as_test = []
+    for train, test in ZeroShotSplit(n_splits=3, random_state=0).split(None, y):
+        assert not set(y[train]) & set(y[test])
+        assert len(train) + len(test) == len(y)
+        seen_as_test.extend(np.unique(y[test]))
+    assert sorted(seen_as_test) == list(range(7))  # partition: each class held out once
+    for train, test in ZeroShotSplit(n_splits=4, n_unseen=2, random_state=0).split(None, y):
+        assert len(np.unique(y[test])) == 2 and not set(y[train]) & set(y[test])
+    with pytest.raises(ValueError, match="exceeds the 7 classes"):
+        list(ZeroShotSplit(n_splits=8).split(None, y))
+    with pytest.raises(ValueError, match="needs y"):
+        list(ZeroShotSplit().split(np.zeros((3, 2)), None))
+
+
+def test_grid_search_with_word_vectors_and_zero_shot_scorer(blobs):
+    from sklearn.model_selection import GridSearchCV
+
+    from zeroshash.model_selection import ZeroShotSplit, make_retrieval_scorer
+
+    X, y, word_vecs = blobs
+    search = GridSearchCV(
+        ZSHHasher(n_anchors=40, random_state=0, word_vecs=dict(enumerate(word_vecs))),
+        {"bits": [8, 16]},
+        scoring=make_retrieval_scorer(metric="map_tie_aware"),
+        cv=ZeroShotSplit(n_splits=3, random_state=0),
+    ).fit(X, y)
+    assert search.best_params_["bits"] in (8, 16)
+    assert 0 <= search.best_score_ <= 1
+    with pytest.raises(ValueError, match="unknown metric"):
+        make_retrieval_scorer(metric="auc")
+
+
+def test_protocol_yields_seeded_splits():
+    from zeroshash.model_selection import ZeroShotProtocol
+
+    y = np.repeat(np.arange(10), 20)
+    a = [s.unseen_classes.tolist() for s in ZeroShotProtocol(n_splits=3, n_query_per_class=5)
+         .split(y)]
+    b = [s.unseen_classes.tolist() for s in ZeroShotProtocol(n_splits=3, n_query_per_class=5)
+         .split(y)]
+    assert a == b and len({tuple(u) for u in a}) > 1

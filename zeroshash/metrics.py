@@ -31,6 +31,7 @@ __all__ = [
     "precision_recall_by_rank",
     "precision_within_radius",
     "recall_at_n",
+    "retrieval_scores",
 ]
 
 
@@ -349,3 +350,34 @@ def recall_at_n(query_codes, db_codes, query_labels, db_labels, *, n: int) -> fl
     """
     return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
                                           ranks=[n])[2][0])
+
+
+def retrieval_scores(query_codes, db_codes, query_labels, db_labels, *,
+                     radius: int = 2) -> dict:
+    """mAP@all (stable and tie-aware) and precision within ``radius``, in one pass.
+
+    Returns
+    -------
+    scores : dict
+        ``map``, ``map_tie_aware``, ``precision_r`` (means over queries, with the
+        conventions of :func:`mean_average_precision` and :func:`precision_within_radius`).
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import retrieval_scores
+    >>> scores = retrieval_scores([[0, 0]], [[0, 0], [0, 0], [1, 1]], [1], [0, 1, 1], radius=0)
+    >>> {name: round(value, 4) for name, value in scores.items()}
+    {'map': 0.5833, 'map_tie_aware': 0.7083, 'precision_r': 0.5}
+    """
+    if radius != int(radius) or radius < 0:
+        raise ValueError(f"radius must be an integer >= 0; got {radius}")
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    n_rel = ranking.n_relevant.astype(np.float64)
+    ap = np.divide(ranking.ap_sum, n_rel, out=np.zeros_like(n_rel), where=n_rel > 0)
+    retrieved, hits = _radius_counts(ranking)
+    r = min(int(radius), ranking.hist.shape[1] - 1)
+    got = retrieved[:, r].astype(np.float64)
+    precision = np.divide(hits[:, r], got, out=np.zeros_like(got), where=got > 0)
+    mean = lambda v: float(v.mean()) if v.size else 0.0  # noqa: E731
+    return {"map": mean(ap), "map_tie_aware": mean(_tie_aware_ap(ranking)),
+            "precision_r": mean(precision)}

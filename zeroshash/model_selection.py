@@ -17,9 +17,17 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from .metrics import mean_average_precision, precision_within_radius
+from .metrics import mean_average_precision, precision_within_radius, retrieval_scores
 
-__all__ = ["ZeroShotRetrievalSplit", "evaluate", "seen_unseen_split", "zero_shot_retrieval_split"]
+__all__ = [
+    "ZeroShotProtocol",
+    "ZeroShotRetrievalSplit",
+    "ZeroShotSplit",
+    "evaluate",
+    "make_retrieval_scorer",
+    "seen_unseen_split",
+    "zero_shot_retrieval_split",
+]
 
 
 def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_state=None):
@@ -125,6 +133,158 @@ def zero_shot_retrieval_split(
     return ZeroShotRetrievalSplit(train, database, query, seen, unseen)
 
 
+class ZeroShotProtocol:
+    """Repeated zero-shot retrieval splits (the ZSH protocol), one per seed.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    n_unseen : int, default=3
+        Unseen classes drawn afresh for each split.
+    n_query_per_class : int, default=100
+    n_train : int or None, default=None
+    random_state : int or None, default=0
+        Split ``i`` uses seed ``random_state + i`` (None: unseeded).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zeroshash.model_selection import ZeroShotProtocol
+    >>> y = np.repeat(np.arange(6), 20)
+    >>> splits = list(ZeroShotProtocol(n_splits=2, n_unseen=2, n_query_per_class=5).split(y))
+    >>> [len(s.query) for s in splits]
+    [10, 10]
+    """
+
+    def __init__(self, n_splits: int = 5, *, n_unseen: int = 3, n_query_per_class: int = 100,
+                 n_train: int | None = None, random_state: int | None = 0):
+        self.n_splits = n_splits
+        self.n_unseen = n_unseen
+        self.n_query_per_class = n_query_per_class
+        self.n_train = n_train
+        self.random_state = random_state
+
+    def split(self, y):
+        """Yield one :class:`ZeroShotRetrievalSplit` per seed."""
+        for i in range(self.n_splits):
+            seed = None if self.random_state is None else self.random_state + i
+            yield zero_shot_retrieval_split(
+                y, n_unseen=self.n_unseen, n_query_per_class=self.n_query_per_class,
+                n_train=self.n_train, random_state=seed,
+            )
+
+
+class ZeroShotSplit:
+    """Cross-validator with class-disjoint folds: test classes are never trained on.
+
+    For model selection under the zero-shot setting, on *seen* classes only: each
+    fold holds out some classes as pseudo-unseen (test) and trains on the others.
+    With ``n_unseen=None`` the classes are shuffled and partitioned into
+    ``n_splits`` groups, each held out once (as ``GroupKFold`` over classes);
+    with ``n_unseen`` set, every split draws that many held-out classes at random.
+
+    Parameters
+    ----------
+    n_splits : int, default=5
+    n_unseen : int or None, default=None
+    random_state : int, RandomState instance or None, default=None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zeroshash.model_selection import ZeroShotSplit
+    >>> y = np.repeat(np.arange(4), 3)
+    >>> for train, test in ZeroShotSplit(n_splits=2, random_state=0).split(None, y):
+    ...     print(np.unique(y[train]), np.unique(y[test]))
+    [0 1] [2 3]
+    [2 3] [0 1]
+    """
+
+    def __init__(self, n_splits: int = 5, *, n_unseen: int | None = None, random_state=None):
+        self.n_splits = n_splits
+        self.n_unseen = n_unseen
+        self.random_state = random_state
+
+    def get_n_splits(self, X=None, y=None, groups=None) -> int:
+        return self.n_splits
+
+    def split(self, X, y, groups=None):
+        """Yield (train, test) index arrays whose classes are disjoint."""
+        if y is None:
+            raise ValueError("ZeroShotSplit needs y: folds are made of whole classes")
+        y = np.asarray(y)
+        classes = np.unique(y)
+        rng = check_random_state(self.random_state)
+        if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
+            raise ValueError(f"n_splits must be an integer >= 2; got {self.n_splits!r}")
+        if self.n_unseen is None:
+            if self.n_splits > classes.size:
+                raise ValueError(
+                    f"n_splits={self.n_splits} exceeds the {classes.size} classes of y"
+                )
+            held_out = np.array_split(rng.permutation(classes), self.n_splits)
+        else:
+            held_out = [
+                seen_unseen_split(y, n_unseen=self.n_unseen, random_state=rng)[1]
+                for _ in range(self.n_splits)
+            ]
+        for test_classes in held_out:
+            test_mask = np.isin(y, test_classes)
+            yield np.flatnonzero(~test_mask), np.flatnonzero(test_mask)
+
+
+def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
+                          radius: int = 2, random_state: int = 0):
+    """A scorer ``(hasher, X, y) -> float`` for ``GridSearchCV(scoring=...)``.
+
+    The fitted hasher encodes the held-out items; a seeded ``query_fraction`` of them
+    are queries and the rest the database (queries never retrieve themselves). With a
+    class-disjoint cross-validator (:class:`ZeroShotSplit`) this is mAP on classes the
+    hasher did not see.
+
+    Parameters
+    ----------
+    metric : {"map", "map_tie_aware", "precision_radius"}, default="map"
+    query_fraction : float in (0, 1), default=0.2
+    radius : int, default=2
+        For ``"precision_radius"``.
+    random_state : int, default=0
+        Seeds the query/database split of each fold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from zeroshash import PCAHasher
+    >>> from zeroshash.model_selection import ZeroShotSplit, make_retrieval_scorer
+    >>> rng = np.random.RandomState(0)
+    >>> y = np.repeat(np.arange(6), 30)
+    >>> X = rng.randn(6, 12)[y] * 3 + rng.randn(180, 12)
+    >>> search = GridSearchCV(PCAHasher(), {"bits": [4, 8]}, scoring=make_retrieval_scorer(),
+    ...                       cv=ZeroShotSplit(n_splits=3, random_state=0)).fit(X, y)
+    >>> search.best_params_["bits"] in (4, 8)
+    True
+    """
+    if metric not in ("map", "map_tie_aware", "precision_radius"):
+        raise ValueError(f"unknown metric {metric!r}")
+    if not 0 < query_fraction < 1:
+        raise ValueError(f"query_fraction must lie in (0, 1); got {query_fraction}")
+
+    def score(hasher, X, y) -> float:
+        y = np.asarray(y)
+        order = np.random.RandomState(random_state).permutation(y.shape[0])
+        n_query = max(1, int(round(query_fraction * y.shape[0])))
+        query, database = np.sort(order[:n_query]), np.sort(order[n_query:])
+        codes = hasher.transform(X)
+        args = (codes[query], codes[database], y[query], y[database])
+        if metric == "precision_radius":
+            return precision_within_radius(*args, radius=radius)
+        return mean_average_precision(*args, ties="average" if metric == "map_tie_aware"
+                                      else "stable")
+
+    return score
+
+
 def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32, 64),
              word_vecs=None, radius: int = 2) -> list[dict]:
     """Fit each hasher at each code length on ``split.train`` and score retrieval.
@@ -146,7 +306,8 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     Returns
     -------
     rows : list of dict
-        Keys: method, bits, map (mAP@all), precision_r (within ``radius``),
+        Keys: method, bits, map (mAP@all, ties by database position),
+        map_tie_aware (tie-aware mAP@all), precision_r (within ``radius``),
         fit_seconds, encode_seconds.
 
     Examples
@@ -175,16 +336,14 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
             db_codes = model.transform(X[split.database])
             query_codes = model.transform(X[split.query])
             encode_seconds = time.perf_counter() - start
+            scores = retrieval_scores(
+                query_codes, db_codes, y[split.query], y[split.database], radius=radius
+            )
             rows.append(
                 {
                     "method": name,
                     "bits": n_bits,
-                    "map": mean_average_precision(
-                        query_codes, db_codes, y[split.query], y[split.database]
-                    ),
-                    "precision_r": precision_within_radius(
-                        query_codes, db_codes, y[split.query], y[split.database], radius=radius
-                    ),
+                    **scores,
                     "fit_seconds": fit_seconds,
                     "encode_seconds": encode_seconds,
                 }
