@@ -57,3 +57,67 @@ def test_tokens_rule():
     assert class_name_tokens("x-ray", {"x-ray"}) == ["x-ray"]
     assert class_name_tokens("polar-bear", {"polar", "bear"}) == ["polar", "bear"]
     assert class_name_tokens("polar-bear", {"polar"}) is None
+
+
+# --- word-vector files, generated here in each format ---------------------------------
+WORDS = ["ankle", "boot", "cat", "zebra", "t-shirt", "top"]
+
+
+@pytest.fixture
+def small_kv():
+    kv = KeyedVectors(vector_size=4)
+    kv.add_vectors(WORDS, np.random.RandomState(0).randn(len(WORDS), 4).astype(np.float32))
+    return kv
+
+
+@pytest.mark.parametrize("fmt", ["word2vec", "word2vec-binary", "glove"])
+@pytest.mark.parametrize("explicit", [True, False])
+def test_load_word_vector_files(tmp_path, small_kv, fmt, explicit):
+    from zeroshash.semantics import load_word_vectors
+
+    path = tmp_path / f"vectors.{fmt}"
+    if fmt == "glove":  # GloVe text: "word v1 v2 ..." with no header line
+        lines = [" ".join([w, *map(repr, map(float, small_kv[w]))]) for w in WORDS]
+        path.write_text("\n".join(lines) + "\n")
+    else:
+        small_kv.save_word2vec_format(str(path), binary=fmt == "word2vec-binary")
+    kv = load_word_vectors(path, format=fmt if explicit else "auto")
+    assert list(kv.index_to_key) == WORDS
+    np.testing.assert_allclose(kv["zebra"], small_kv["zebra"], rtol=1e-6)
+    vecs = class_embeddings(kv, np.array(["Ankle boot", "zebra"]))
+    np.testing.assert_allclose(vecs[0], (small_kv["ankle"] + small_kv["boot"]) / 2, rtol=1e-6)
+
+
+def test_fasttext_subwords_resolve_out_of_vocabulary_names(tmp_path):
+    from gensim.models import FastText
+    from gensim.models.fasttext import save_facebook_model
+
+    from zeroshash.semantics import load_word_vectors
+
+    sentences = [["zebra", "stripes", "horse"], ["ankle", "boot", "shoe"]] * 20
+    model = FastText(vector_size=8, min_count=1, epochs=2, seed=0, workers=1, bucket=1000)
+    model.build_vocab(sentences)
+    model.train(sentences, total_examples=len(sentences), epochs=2)
+    path = tmp_path / "tiny.bin"
+    save_facebook_model(model, str(path))
+    kv = load_word_vectors(path)  # sniffed as fastText by its magic number
+    vecs = class_embeddings(kv, np.array(["zebras", "ankle boot"]))
+    assert vecs.shape == (2, 8) and np.isfinite(vecs).all()
+    np.testing.assert_allclose(vecs[1], (kv["ankle"] + kv["boot"]) / 2, rtol=1e-6)
+
+
+def test_gensim_shipped_file_and_errors(tmp_path):
+    from gensim.test.utils import datapath
+
+    from zeroshash.semantics import load_word_vectors
+
+    kv = load_word_vectors(datapath("lee_fasttext.vec"), limit=50)
+    assert len(kv) == 50
+    with pytest.raises(FileNotFoundError, match="no word-vector file"):
+        load_word_vectors(tmp_path / "missing.txt")
+    with pytest.raises(ValueError, match="format must be one of"):
+        load_word_vectors(datapath("lee_fasttext.vec"), format="bert")
+    bad = tmp_path / "bad.txt"
+    bad.write_text("2 3\nword 1.0 2.0\n")
+    with pytest.raises(ValueError, match="cannot read .* as word2vec"):
+        load_word_vectors(bad)

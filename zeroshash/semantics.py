@@ -8,7 +8,12 @@ Class-name rule (used for gensim ``KeyedVectors`` and for the embedded datasets)
 a name is lower-cased and split on whitespace, ``/`` and ``_``; a token holding
 ``-`` is kept whole when it is in the vocabulary and split on ``-`` otherwise; the
 class vector is the mean of its token vectors. A name with any token outside the
-vocabulary is *missing*; all missing names are reported in one error.
+vocabulary is *missing*; all missing names are reported in one error. The documented
+fallback is fastText: its vectors (:func:`load_word_vectors` on a ``.bin`` model) build
+a vector for any token from its character n-grams, so no name is missing.
+
+Attribute matrices (class x attribute, as in AwA, CUB or SUN) are the other semantic
+source: pass one as the array form, a row per class of ``np.unique(y)``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,92 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-__all__ = ["class_embeddings", "class_name_tokens"]
+__all__ = ["class_embeddings", "class_name_tokens", "load_word_vectors"]
+
+# First int32 of a Facebook fastText .bin file (fastText's FASTTEXT_FILEFORMAT_MAGIC_INT32).
+_FASTTEXT_MAGIC = 793712314
+_FORMATS = ("auto", "word2vec", "word2vec-binary", "glove", "fasttext")
+
+
+def _sniff_format(path) -> str:
+    with open(path, "rb") as f:
+        head = f.read(4)
+        if len(head) == 4 and int.from_bytes(head, "little", signed=True) == _FASTTEXT_MAGIC:
+            return "fasttext"
+        f.seek(0)
+        first = f.readline(4096)
+    if b"\0" in first or not first.endswith(b"\n"):
+        return "word2vec-binary"
+    fields = first.split()
+    if len(fields) == 2 and all(field.isdigit() for field in fields):
+        # "count dim" header: word2vec text, or a binary file whose first record follows.
+        return "word2vec"
+    return "glove"
+
+
+def load_word_vectors(path, *, format: str = "auto", limit: int | None = None):
+    """Word vectors from a word2vec, GloVe or fastText file, through gensim.
+
+    Parameters
+    ----------
+    path : str or path-like
+    format : {"auto", "word2vec", "word2vec-binary", "glove", "fasttext"}, default="auto"
+        "word2vec": text with a "count dim" header (``.vec`` files too); "word2vec-binary":
+        Google's binary format; "glove": text without a header; "fasttext": a Facebook
+        fastText ``.bin`` model, whose subword vectors also give vectors for
+        out-of-vocabulary words (class names missing from the vocabulary then resolve
+        instead of raising). "auto" reads the file's first bytes to decide, except
+        that a word2vec binary and text file with headers are told apart by the bytes
+        that follow, so pass the format explicitly when in doubt.
+    limit : int, optional
+        Read only the first ``limit`` vectors (not for fastText).
+
+    Returns
+    -------
+    vectors : gensim.models.KeyedVectors (FastTextKeyedVectors for fastText)
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        A missing file, an unknown format, or a file gensim cannot parse (the path and
+        the format tried are named).
+
+    Examples
+    --------
+    >>> from gensim.test.utils import datapath
+    >>> from zeroshash.semantics import load_word_vectors
+    >>> kv = load_word_vectors(datapath("lee_fasttext.vec"))
+    >>> kv.vector_size
+    10
+    """
+    import os
+
+    from gensim.models import KeyedVectors
+    from gensim.models.fasttext import load_facebook_vectors
+
+    if format not in _FORMATS:
+        raise ValueError(f"format must be one of {_FORMATS}; got {format!r}")
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no word-vector file at {path!r}")
+    if format == "auto":
+        format = _sniff_format(path)
+        if format == "word2vec":
+            with open(path, "rb") as f:
+                f.readline()
+                second = f.readline(4096)
+            if b"\0" in second or not second.endswith(b"\n"):
+                format = "word2vec-binary"
+    try:
+        if format == "fasttext":
+            if limit is not None:
+                raise ValueError("limit is not supported for fastText models")
+            return load_facebook_vectors(path)
+        return KeyedVectors.load_word2vec_format(
+            path, binary=format == "word2vec-binary", no_header=format == "glove", limit=limit
+        )
+    except (ValueError, UnicodeDecodeError, EOFError, OSError) as exc:
+        raise ValueError(f"cannot read {path!r} as {format} word vectors: {exc}") from exc
 
 _SPLIT = re.compile(r"[\s/_]+")
 
@@ -70,14 +160,23 @@ def _stack(rows, classes) -> np.ndarray:
     return np.vstack(rows)
 
 
+class _SubwordVocabulary:
+    """Every token counts as known: fastText builds vectors for any word from subwords."""
+
+    def __contains__(self, token) -> bool:
+        return True
+
+
 def _from_keyed_vectors(kv, classes) -> np.ndarray:
+    # fastText KeyedVectors (bucket > 0) resolve out-of-vocabulary tokens from subwords.
+    vocabulary = _SubwordVocabulary() if getattr(kv, "bucket", 0) else kv.key_to_index
     rows, missing = [], []
     for label in classes:
         key = str(label)
         if key in kv.key_to_index:
             rows.append(np.asarray(kv[key], dtype=np.float64))
             continue
-        tokens = class_name_tokens(key, kv.key_to_index)
+        tokens = class_name_tokens(key, vocabulary)
         if tokens is None:
             missing.append(key)
             continue
