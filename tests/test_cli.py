@@ -13,12 +13,12 @@ def test_demo_prints_a_results_table(capsys):
     assert code == 0
     assert "unseen classes:" in out
     header = next(line for line in out.splitlines() if "unseen mAP@all" in line)
-    assert header.split() == ["dataset", "method", "bits", "unseen", "mAP@all", "P@r<=2", "fit",
-                              "s"]
+    assert header.split() == ["dataset", "method", "bits", "unseen", "mAP@all", "tie-aware",
+                              "P@r<=2", "fit", "s"]
     rows = [line.split() for line in out.splitlines() if line.startswith("animals ")]
     assert [(r[1], r[2]) for r in rows] == [("LSH", "8"), ("ZSH", "8")]
     for r in rows:
-        assert 0.0 <= float(r[3]) <= 1.0
+        assert 0.0 <= float(r[3]) <= 1.0 and 0.0 <= float(r[4]) <= 1.0
 
 
 def test_unknown_method_is_refused():

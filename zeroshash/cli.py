@@ -72,6 +72,7 @@ def _demo(args) -> int:
                 ("method", "method", "s"),
                 ("bits", "bits", "d"),
                 ("map", "unseen mAP@all", ".4f"),
+                ("map_tie_aware", "tie-aware", ".4f"),
                 ("precision_r", "P@r<=2", ".4f"),
                 ("fit_seconds", "fit s", ".2f"),
             ],
