@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import float64, int64, njit, prange, types, uint8, uint16, void
 
-from .hamming._kernels import popcount64
+from .hamming._popcount import popcount64
 
 _ro_u64_2d = types.Array(types.uint64, 2, "C", readonly=True)
 _ro_i64_1d = types.Array(types.int64, 1, "C", readonly=True)

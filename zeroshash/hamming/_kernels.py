@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 from numba import int64, njit, prange, types, uint64, void
-from numba.extending import intrinsic
+
+from ._popcount import popcount64
 
 # Items walked per pass: 128 codes x 8 bytes x words stays in L1 while a block of
 # queries is compared with it.
@@ -34,21 +35,6 @@ _i32_2d = types.Array(types.int32, 2, "C")
 _i64_1d = types.Array(types.int64, 1, "C")
 
 _kernel_options = dict(cache=True, nogil=True)
-
-
-@intrinsic
-def popcount64(typingctx, x):
-    """Number of set bits of a uint64, as int64, via LLVM's ``llvm.ctpop.i64``."""
-    if x != types.uint64:
-        return None
-    sig = types.int64(types.uint64)
-
-    def codegen(context, builder, signature, args):
-        # int64 and uint64 are the same LLVM type, so ctpop's result is returned as is;
-        # typing it int64 keeps numba from promoting mixed sums to float64.
-        return builder.ctpop(args[0])
-
-    return sig, codegen
 
 
 @njit(int64(uint64), **_kernel_options)
