@@ -10,7 +10,7 @@ ever used for training.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
@@ -85,6 +85,8 @@ class ZeroShotRetrievalSplit:
     query: np.ndarray
     seen_classes: np.ndarray
     unseen_classes: np.ndarray
+    #: Held-out queries of seen classes (the generalised setting); empty by default.
+    seen_query: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def zero_shot_retrieval_split(
@@ -94,13 +96,17 @@ def zero_shot_retrieval_split(
     unseen=None,
     n_query_per_class: int = 100,
     n_train: int | None = None,
+    n_seen_query_per_class: int = 0,
     random_state=None,
 ) -> ZeroShotRetrievalSplit:
     """Train / database / query indices under the ZSH retrieval protocol.
 
     Queries: ``n_query_per_class`` random images of each unseen class. Database:
     all other images (seen and unseen classes). Train: the seen-class images of
-    the database (a random ``n_train`` of them if given).
+    the database (a random ``n_train`` of them if given). With
+    ``n_seen_query_per_class > 0``, that many images of each seen class are held out
+    as ``seen_query`` (out of the database and of training) for the generalised
+    setting, where queries come from seen and unseen classes.
 
     Examples
     --------
@@ -116,21 +122,27 @@ def zero_shot_retrieval_split(
     if unseen is not None:
         n_unseen = None
     seen, unseen = seen_unseen_split(y, n_unseen=n_unseen, unseen=unseen, random_state=rng)
-    query = []
-    for label in unseen:
-        members = np.flatnonzero(y == label)
-        if members.size <= n_query_per_class:
-            raise ValueError(
-                f"unseen class {label!r} has {members.size} images; need more than "
-                f"n_query_per_class={n_query_per_class} to leave some in the database"
-            )
-        query.append(rng.choice(members, size=n_query_per_class, replace=False))
-    query = np.sort(np.concatenate(query))
-    database = np.setdiff1d(np.arange(y.shape[0]), query)
+    def draw(classes, per_class, kind):
+        picked = []
+        for label in classes:
+            members = np.flatnonzero(y == label)
+            if members.size <= per_class:
+                raise ValueError(
+                    f"{kind} class {label!r} has {members.size} images; need more than "
+                    f"{per_class} queries per class to leave some in the database"
+                )
+            picked.append(rng.choice(members, size=per_class, replace=False))
+        return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
+
+    query = draw(unseen, n_query_per_class, "unseen")
+    seen_query = draw(seen, n_seen_query_per_class, "seen") if n_seen_query_per_class else (
+        np.zeros(0, dtype=np.int64)
+    )
+    database = np.setdiff1d(np.arange(y.shape[0]), np.concatenate([query, seen_query]))
     train = database[np.isin(y[database], seen)]
     if n_train is not None and n_train < train.size:
         train = np.sort(rng.choice(train, size=n_train, replace=False))
-    return ZeroShotRetrievalSplit(train, database, query, seen, unseen)
+    return ZeroShotRetrievalSplit(train, database, query, seen, unseen, seen_query)
 
 
 class ZeroShotProtocol:

@@ -1,0 +1,45 @@
+import numpy as np
+import pytest
+
+from zeroshash import ITQHasher, ZSHHasher
+from zeroshash.diagnostics import code_statistics, seen_unseen_retrieval
+from zeroshash.model_selection import zero_shot_retrieval_split
+
+
+def test_code_statistics_against_hand_counts():
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 2, (500, 6))
+    codes[:, 5] = 1  # constant bit
+    codes[:, 4] = codes[:, 0]  # copy of bit 0
+    stats = code_statistics(codes)
+    np.testing.assert_allclose(stats["bit_balance"], codes.mean(axis=0))
+    assert stats["n_constant_bits"] == 1
+    assert stats["n_distinct_codes"] == len({tuple(c) for c in codes})
+    corr = np.corrcoef(codes[:, :5].astype(float), rowvar=False)
+    assert stats["mean_abs_correlation"] == pytest.approx(
+        np.abs(corr[~np.eye(5, dtype=bool)]).mean()
+    )
+    assert 0 < stats["code_entropy"] <= np.log2(500)
+    one = code_statistics(np.zeros((4, 3), dtype=np.uint8))
+    assert one["n_distinct_codes"] == 1 and one["code_entropy"] == 0.0
+    assert one["mean_imbalance"] == 0.5
+    with pytest.raises(ValueError, match="0/1 bits"):
+        code_statistics([[2, 0]])
+
+
+def test_seen_unseen_retrieval_on_blobs(blobs):
+    X, y, word_vecs = blobs
+    split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=8,
+                                      n_seen_query_per_class=6, random_state=0)
+    assert len(split.seen_query) == 24 and set(y[split.seen_query]) == set(split.seen_classes)
+    assert not np.isin(split.seen_query, split.train).any()
+    assert not np.isin(split.seen_query, split.database).any()
+    zsh = ZSHHasher(bits=16, n_anchors=50, random_state=0)
+    zsh.fit(X[split.train], y[split.train], word_vecs=dict(enumerate(word_vecs)))
+    scores = seen_unseen_retrieval(zsh, X, y, split)
+    assert set(scores) == {"unseen", "seen", "generalised"}
+    assert scores["seen"]["map"] > 0.9  # blobs are easy for the classes it was trained on
+    without = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=8, random_state=0)
+    np.testing.assert_array_equal(without.query, split.query)  # same unseen queries
+    with pytest.raises(ValueError, match="no held-out seen-class queries"):
+        seen_unseen_retrieval(ITQHasher(bits=4).fit(X), X, y, without)

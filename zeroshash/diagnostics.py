@@ -1,0 +1,112 @@
+"""Diagnostics that make code collapse and over-fitting to seen classes visible.
+
+A hasher can score well on seen classes while its codes carry little information:
+bits that never change, bits that copy each other, thousands of images sharing a
+few hundred codes. :func:`code_statistics` measures that on any set of codes;
+:func:`seen_unseen_retrieval` compares retrieval for queries of unseen classes, of
+held-out seen classes, and of both (the generalised setting).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .metrics import retrieval_scores
+
+__all__ = ["code_statistics", "seen_unseen_retrieval"]
+
+
+def code_statistics(codes) -> dict:
+    """Balance, correlation and diversity of a set of binary codes.
+
+    Parameters
+    ----------
+    codes : array-like of shape (n_samples, bits), 0/1
+        For instance ``hasher.transform(X_database)``.
+
+    Returns
+    -------
+    stats : dict
+        * ``bit_balance``: ndarray (bits,), share of ones of each bit;
+        * ``mean_imbalance``: mean of ``|balance - 0.5|`` (0 = every bit splits the
+          data in half, 0.5 = every bit constant);
+        * ``n_constant_bits``: bits with the same value on every sample;
+        * ``mean_abs_correlation``: mean absolute Pearson correlation between pairs of
+          non-constant bits (0 = uncorrelated bits);
+        * ``n_distinct_codes`` and ``distinct_ratio`` (distinct codes / samples);
+        * ``code_entropy``: entropy in bits of the empirical code distribution
+          (at most ``log2(n_samples)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zeroshash.diagnostics import code_statistics
+    >>> codes = np.array([[0, 1, 1], [1, 1, 0], [0, 1, 1], [1, 1, 0]])
+    >>> stats = code_statistics(codes)
+    >>> stats["n_constant_bits"], stats["n_distinct_codes"], stats["mean_abs_correlation"]
+    (1, 2, 1.0)
+    """
+    codes = np.asarray(codes)
+    if codes.ndim != 2 or codes.shape[0] == 0:
+        raise ValueError(f"codes must be a non-empty 2-D (n, bits) array; got shape {codes.shape}")
+    if not np.isin(codes, (0, 1)).all():
+        raise ValueError("codes must hold 0/1 bits (a hasher's transform output)")
+    codes = codes.astype(np.uint8, copy=False)
+    balance = codes.mean(axis=0)
+    constant = (balance == 0) | (balance == 1)
+    varying = codes[:, ~constant].astype(np.float64)
+    if varying.shape[1] >= 2:
+        corr = np.corrcoef(varying, rowvar=False)
+        off_diagonal = np.abs(corr[~np.eye(corr.shape[0], dtype=bool)])
+        mean_corr = float(off_diagonal.mean())
+    else:
+        mean_corr = 0.0
+    _, counts = np.unique(np.packbits(codes, axis=1), axis=0, return_counts=True)
+    p = counts / counts.sum()
+    return {
+        "bit_balance": balance,
+        "mean_imbalance": float(np.abs(balance - 0.5).mean()),
+        "n_constant_bits": int(constant.sum()),
+        "mean_abs_correlation": mean_corr,
+        "n_distinct_codes": int(counts.size),
+        "distinct_ratio": float(counts.size / codes.shape[0]),
+        "code_entropy": float(-(p * np.log2(p)).sum()),
+    }
+
+
+def seen_unseen_retrieval(hasher, X, y, split, *, radius: int = 2) -> dict:
+    """Retrieval of a fitted hasher for unseen-class, seen-class and all queries.
+
+    Parameters
+    ----------
+    hasher : fitted hasher
+        Trained on ``split.train`` (seen classes only).
+    X, y : arrays indexed by the split
+    split : ZeroShotRetrievalSplit
+        Made with ``n_seen_query_per_class > 0`` so that seen-class queries are held
+        out of training (:func:`zeroshash.model_selection.zero_shot_retrieval_split`).
+    radius : int, default=2
+
+    Returns
+    -------
+    scores : dict
+        ``unseen``, ``seen`` and ``generalised`` (both query sets together), each a
+        dict of :func:`zeroshash.metrics.retrieval_scores` against the database.
+    """
+    if split.seen_query.size == 0:
+        raise ValueError(
+            "split has no held-out seen-class queries; make it with "
+            "zero_shot_retrieval_split(..., n_seen_query_per_class=...)"
+        )
+    X, y = np.asarray(X), np.asarray(y)
+    db_codes = hasher.transform(X[split.database])
+    out = {}
+    for name, queries in (
+        ("unseen", split.query),
+        ("seen", split.seen_query),
+        ("generalised", np.concatenate([split.query, split.seen_query])),
+    ):
+        out[name] = retrieval_scores(
+            hasher.transform(X[queries]), db_codes, y[queries], y[split.database], radius=radius
+        )
+    return out
