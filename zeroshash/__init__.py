@@ -2,7 +2,7 @@
 
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
-from .hashers import ITQHasher, LSHHasher, PCAHasher, ZSHHasher
+from .hashers import ITQHasher, LSHHasher, PCAHasher, SDHHasher, ZSHHasher
 
 __version__ = "0.1.0.dev0"
 
@@ -11,6 +11,7 @@ __all__ = [
     "ITQHasher",
     "LSHHasher",
     "PCAHasher",
+    "SDHHasher",
     "ZSHHasher",
     "pack_bits",
     "unpack_bits",

@@ -2,6 +2,7 @@
 
 from ._lsh import LSHHasher
 from ._pca import ITQHasher, PCAHasher
+from ._sdh import SDHHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["ITQHasher", "LSHHasher", "PCAHasher", "ZSHHasher"]
+__all__ = ["ITQHasher", "LSHHasher", "PCAHasher", "SDHHasher", "ZSHHasher"]
