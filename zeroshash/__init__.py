@@ -2,13 +2,14 @@
 
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
-from .hashers import ITQHasher, LSHHasher, PCAHasher, SDHHasher, ZSHHasher
+from .hashers import ITQHasher, KSHHasher, LSHHasher, PCAHasher, SDHHasher, ZSHHasher
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BaseHasher",
     "ITQHasher",
+    "KSHHasher",
     "LSHHasher",
     "PCAHasher",
     "SDHHasher",
