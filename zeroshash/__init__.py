@@ -2,7 +2,15 @@
 
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
-from .hashers import ITQHasher, KSHHasher, LSHHasher, PCAHasher, SDHHasher, ZSHHasher
+from .hashers import (
+    ITQHasher,
+    KSHHasher,
+    LSHHasher,
+    PCAHasher,
+    SDHHasher,
+    SpectralHasher,
+    ZSHHasher,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -13,6 +21,7 @@ __all__ = [
     "LSHHasher",
     "PCAHasher",
     "SDHHasher",
+    "SpectralHasher",
     "ZSHHasher",
     "pack_bits",
     "unpack_bits",

@@ -4,6 +4,8 @@ from ._ksh import KSHHasher
 from ._lsh import LSHHasher
 from ._pca import ITQHasher, PCAHasher
 from ._sdh import SDHHasher
+from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher", "ZSHHasher"]
+__all__ = ["ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher",
+           "ZSHHasher"]
