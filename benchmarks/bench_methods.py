@@ -18,7 +18,9 @@ mAP) over seeds:
 
 Every method runs with its published default hyper-parameters and
 ``random_state=seed``; ZSH gets the class word vectors, the others ignore them.
-``--quick`` runs seed 0 only.
+``--quick`` runs seed 0 only. On a shared machine, ``--wait-while PATH`` pauses
+before each (dataset, seed) block while the file PATH exists (e.g. a lock that
+another user's timing run holds).
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="seed 0 only")
     parser.add_argument("--methods", nargs="+", default=None,
                         help="subset of " + " ".join(hashers(0)))
+    parser.add_argument("--wait-while", metavar="PATH", default=None,
+                        help="pause before each (dataset, seed) block while PATH exists")
     args = parser.parse_args(argv)
     seeds = [0] if args.quick else args.seeds
 
@@ -77,6 +81,8 @@ def main(argv=None):
         X, y, word_vecs = data.data, data.target, data.class_vector_dict
         results = defaultdict(list)
         for seed in seeds:
+            while args.wait_while and os.path.exists(args.wait_while):
+                time.sleep(10)
             split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
             methods = hashers(seed)
             if args.methods:
