@@ -19,7 +19,7 @@ mAP) over seeds:
 Every method runs with its published default hyper-parameters and
 ``random_state=seed``; ZSH gets the class word vectors, the others ignore them.
 ``--quick`` runs seed 0 only. On a shared machine, ``--wait-while PATH`` pauses
-before each (dataset, seed) block while the file PATH exists (e.g. a lock that
+before each fit while the file PATH exists (e.g. a lock that
 another user's timing run holds).
 """
 
@@ -67,7 +67,7 @@ def main(argv=None):
     parser.add_argument("--methods", nargs="+", default=None,
                         help="subset of " + " ".join(hashers(0)))
     parser.add_argument("--wait-while", metavar="PATH", default=None,
-                        help="pause before each (dataset, seed) block while PATH exists")
+                        help="pause before each fit while PATH exists")
     args = parser.parse_args(argv)
     seeds = [0] if args.quick else args.seeds
 
@@ -81,14 +81,18 @@ def main(argv=None):
         X, y, word_vecs = data.data, data.target, data.class_vector_dict
         results = defaultdict(list)
         for seed in seeds:
-            while args.wait_while and os.path.exists(args.wait_while):
-                time.sleep(10)
             split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
             methods = hashers(seed)
             if args.methods:
                 methods = {k: v for k, v in methods.items() if k in args.methods}
-            for row in evaluate(methods, X, y, split, bits=args.bits, word_vecs=word_vecs):
-                results[row["method"], row["bits"]].append(row)
+            for method, hasher in methods.items():
+                for n_bits in args.bits:
+                    while args.wait_while and os.path.exists(args.wait_while):
+                        time.sleep(10)
+                    (row,) = evaluate({method: hasher}, X, y, split, bits=(n_bits,),
+                                      word_vecs=word_vecs)
+                    results[method, n_bits].append(row)
+                print(f"  {name} seed {seed} {method} done", file=sys.stderr, flush=True)
         print(f"dataset: {name} ({X.shape[0]} x {X.shape[1]}, {len(np.unique(y))} classes)")
         header = f"{'method':<7}" + "".join(
             f" | {b:>2} bits: {'mAP':>13} {'P@r2':>6} {'fit s':>6}" for b in args.bits)

@@ -47,8 +47,12 @@ class SDHHasher(BaseHasher):
 
     SDH is the special case of ZSH with one-hot class vectors and no rotation:
     ``ZSHHasher(rotate=False, normalize_word_vecs=False, lam=lam, nu=nu,
-    epsilon=nu * delta)`` minimises the same objective (the two differ only in
-    how they initialise ``W`` and ``P`` and in the B-step's number of sweeps).
+    epsilon=nu * delta)`` minimises the same objective. The solvers differ in
+    initialisation and order (ZSH draws ``W`` at random and starts each iteration
+    with the P-step; SDH fits ``W`` and ``P`` to the random codes and starts with
+    the B-step) and in the B-step's sweeps (one for ZSH), so their codes differ;
+    the tests check the objectives agree and compare SDH with a literal
+    transcription of ``SDH.m`` instead.
 
     Defaults (the published demo ``demo_SDH.m`` and ``SDH.m``): 1000 anchors,
     ``gmap.lambda = 1`` (``lam``), ``Fmap.nu = 1e-5`` (``nu``), ``Fmap.lambda =
