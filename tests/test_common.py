@@ -5,7 +5,15 @@ import zlib
 import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from zeroshash import ITQHasher, LSHHasher, PCAHasher, ZSHHasher
+from zeroshash import (
+    ITQHasher,
+    KSHHasher,
+    LSHHasher,
+    PCAHasher,
+    SDHHasher,
+    SpectralHasher,
+    ZSHHasher,
+)
 
 
 def hashed_word_vector(label) -> np.ndarray:
@@ -22,6 +30,9 @@ ESTIMATORS = [
     ZSHHasher(bits=8, n_anchors=20, max_iter=3, word_vecs=hashed_word_vector, random_state=0),
     ZSHHasher(bits=8, n_anchors=20, max_iter=3, gamma=1e-4, random_state=0),
     ZSHHasher(bits=8, n_anchors=20, max_iter=3, gamma=1e-4, graph="knn", random_state=0),
+    SDHHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
+    KSHHasher(bits=4, n_anchors=10, n_labeled=40, max_iter=20, random_state=0),
+    SpectralHasher(bits=6),
 ]
 
 

@@ -4,7 +4,15 @@ from importlib import import_module
 
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
-from .hashers import ITQHasher, LSHHasher, PCAHasher, ZSHHasher
+from .hashers import (
+    ITQHasher,
+    KSHHasher,
+    LSHHasher,
+    PCAHasher,
+    SDHHasher,
+    SpectralHasher,
+    ZSHHasher,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -12,8 +20,11 @@ __all__ = [
     "BaseHasher",
     "HammingIndex",
     "ITQHasher",
+    "KSHHasher",
     "LSHHasher",
     "PCAHasher",
+    "SDHHasher",
+    "SpectralHasher",
     "ZSHHasher",
     "pack_bits",
     "unpack_bits",

@@ -20,8 +20,10 @@ def dcc_update(B: np.ndarray, Q: np.ndarray, W: np.ndarray, n_sweeps: int = 1) -
     Q : ndarray (n, r)
     W : ndarray (r, c)
     n_sweeps : int
-        Passes over the r bit columns. Each column update is the exact minimiser
-        given the others, so the objective never increases.
+        At most this many passes over the r bit columns; stops early after a pass
+        that changes no bit (a fixed point: further passes would change nothing).
+        Each column update is the exact minimiser given the others, so the
+        objective never increases.
 
     Notes
     -----
@@ -35,11 +37,16 @@ def dcc_update(B: np.ndarray, Q: np.ndarray, W: np.ndarray, n_sweeps: int = 1) -
     Q = np.asfortranarray(Q)
     column = np.empty(B.shape[0])
     for _ in range(n_sweeps):
+        changed = False
         for k in range(r):
             np.dot(B, WW[:, k], out=column)
             column -= B[:, k] * WW[k, k]
             np.subtract(Q[:, k], column, out=column)
-            B[:, k] = np.where(column >= 0.0, 1.0, -1.0)
+            new = np.where(column >= 0.0, 1.0, -1.0)
+            changed = changed or not np.array_equal(new, B[:, k])
+            B[:, k] = new
+        if not changed:
+            break
     return B
 
 

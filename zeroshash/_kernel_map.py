@@ -10,6 +10,7 @@ SDH and ZSH code (``sigma = mean(sqdist)/2; exp(-sqdist / (2 sigma))``).
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
 from sklearn.utils import gen_batches
 
 # Rows per block when mapping many samples: bounds the (block x n_anchors) buffers.
@@ -61,3 +62,28 @@ def project_rbf(X: np.ndarray, anchors: np.ndarray, bandwidth: float, W: np.ndar
         d2 = squared_distances(X[rows], anchors, a_sq).astype(np.float64, copy=False)
         out[rows] = rbf_features(d2, bandwidth) @ W
     return out
+
+
+def gram(Phi: np.ndarray) -> np.ndarray:
+    """Phi^T Phi in float64 through a symmetric rank-k update (half a GEMM's flops)."""
+    Phi = np.asarray(Phi, dtype=np.float64)
+    upper = scipy.linalg.blas.dsyrk(1.0, Phi, trans=1, lower=0)
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+class RidgeOnFeatures:
+    """Ridge regression of targets on fixed features: P = (Phi^T Phi + ridge I)^{-1} Phi^T T.
+
+    The system is factored once (Cholesky), so the alternating solvers that refit
+    ``P`` to new codes every iteration pay only for ``Phi^T T`` and two triangular
+    solves. ``ridge`` must be > 0.
+    """
+
+    def __init__(self, Phi: np.ndarray, ridge: float):
+        self.Phi = np.asarray(Phi, dtype=np.float64)
+        system = gram(self.Phi)
+        system[np.diag_indices_from(system)] += ridge
+        self._factor = scipy.linalg.cho_factor(system, lower=True, check_finite=False)
+
+    def solve(self, T: np.ndarray) -> np.ndarray:
+        return scipy.linalg.cho_solve(self._factor, self.Phi.T @ T, check_finite=False)

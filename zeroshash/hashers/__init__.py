@@ -1,7 +1,11 @@
 """The hashers, one private module per method."""
 
+from ._ksh import KSHHasher
 from ._lsh import LSHHasher
 from ._pca import ITQHasher, PCAHasher
+from ._sdh import SDHHasher
+from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["ITQHasher", "LSHHasher", "PCAHasher", "ZSHHasher"]
+__all__ = ["ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher",
+           "ZSHHasher"]

@@ -1,0 +1,109 @@
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from zeroshash import SDHHasher, ZSHHasher
+from zeroshash.metrics import mean_average_precision
+
+SMALL = dict(bits=16, n_anchors=60, random_state=0)
+
+
+@pytest.mark.parametrize("params", [{}, {"lam": 1e-2, "nu": 1e-2}, {"delta": 1.0}])
+def test_objective_never_increases(blobs, params):
+    X, y, _ = blobs
+    sdh = SDHHasher(**{**SMALL, "max_iter": 12, "tol": 0.0, **params}).fit(X, y)
+    assert sdh.n_iter_ == len(sdh.objective_) == 12
+    steps = np.diff(sdh.objective_)
+    assert np.all(steps <= 1e-9 * np.abs(sdh.objective_[:-1])), sdh.objective_
+
+
+def test_published_defaults_and_attributes(blobs):
+    X, y, _ = blobs
+    sdh = SDHHasher()
+    assert (sdh.n_anchors, sdh.lam, sdh.nu, sdh.delta, sdh.max_iter) == (1000, 1.0, 1e-5, 1e-2, 5)
+    sdh = SDHHasher(**SMALL).fit(X, y)
+    assert sdh.anchors_.shape == (60, 20)
+    assert sdh.projection_.shape == (61, 16)
+    assert sdh.classifier_.shape == (16, 6)
+    assert 1 <= sdh.n_iter_ <= 5
+    np.testing.assert_array_equal(sdh.transform(X), sdh.decision_function(X) >= 0)
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_matches_literal_transcription_of_published_code(blobs, seed):
+    from _reference_sdh import reference_sdh
+
+    X, y, _ = blobs
+    params = dict(bits=16, n_anchors=60, lam=1.0, nu=1e-5, delta=1e-2, max_iter=5, tol=1e-5)
+    ref = reference_sdh(X, y, seed=seed, **params)
+    sdh = SDHHasher(**params, restart_codes=True, random_state=seed).fit(X, y)
+    np.testing.assert_array_equal(sdh.anchors_, ref["anchors"])
+    assert sdh.bandwidth_ == pytest.approx(ref["sigma2"])
+    np.testing.assert_allclose(sdh.projection_, ref["P"], rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(sdh.classifier_, ref["W"], rtol=1e-8, atol=1e-10)
+
+
+def test_is_zsh_without_rotation_on_one_hot_labels(blobs):
+    # Same objective: ZSH with Y one-hot, R = I, lam = lambda, nu = nu, epsilon = nu * delta.
+    X, y, _ = blobs
+    sdh = SDHHasher(**SMALL, nu=1e-2, delta=0.5, tol=0.0).fit(X, y)
+    zsh = ZSHHasher(**SMALL, rotate=False, normalize_word_vecs=False, lam=sdh.lam, nu=sdh.nu,
+                    epsilon=sdh.nu * sdh.delta)
+    from zeroshash._kernel_map import project_rbf
+
+    Phi = project_rbf(X, sdh.anchors_, sdh.bandwidth_, np.eye(61))
+    # The two objective formulas agree at any codes B, classifier W and hash function P.
+    rng = np.random.RandomState(0)
+    B = np.where(rng.randn(X.shape[0], 16) >= 0, 1.0, -1.0)
+    W = rng.randn(16, 6)
+    P = sdh.projection_
+    Y = np.eye(6)[y]
+    ours = sdh._objective(Y, B, W, Phi @ P, P)
+    theirs = zsh._objective(Y, B, W, np.eye(6), Phi @ P, P, None)
+    assert ours == pytest.approx(theirs, rel=1e-12)
+    # And the two solvers reach codes of similar quality on the same data.
+    zsh.set_params(max_iter=5).fit(X, y)
+    a = mean_average_precision(sdh.transform(X), sdh.transform(X), y, y)
+    b = mean_average_precision(zsh.transform(X), zsh.transform(X), y, y)
+    assert abs(a - b) < 0.05
+
+
+def test_seen_classes_retrieve_well_and_deterministic(blobs):
+    X, y, _ = blobs
+    a = SDHHasher(**SMALL).fit(X, y)
+    codes = a.transform(X)
+    assert mean_average_precision(codes[::5], codes, y[::5], y) > 0.9
+    b = SDHHasher(**SMALL).fit(X, y)
+    np.testing.assert_array_equal(a.projection_, b.projection_)
+    c = SDHHasher(**{**SMALL, "random_state": 1}).fit(X, y)
+    assert not np.array_equal(a.anchors_, c.anchors_)
+
+
+def test_anchors_capped_by_samples(blobs):
+    X, y, _ = blobs
+    sdh = SDHHasher(bits=8, random_state=0).fit(X[:30], y[:30])
+    assert sdh.anchors_.shape[0] == 30
+
+
+@pytest.mark.parametrize(
+    "X_mut, y_mut, match",
+    [
+        (lambda X: X, lambda y: None, "requires y"),
+        (lambda X: X[:1], lambda y: y[:1], "got 1 sample"),
+        (lambda X: X, lambda y: y[:-1], "inconsistent numbers of samples"),
+        (lambda X: X, lambda y: y + 0.5, "Unknown label type"),
+    ],
+)
+def test_bad_input(blobs, X_mut, y_mut, match):
+    X, y, _ = blobs
+    with pytest.raises(ValueError, match=match):
+        SDHHasher(**SMALL).fit(X_mut(X), y_mut(y))
+
+
+@pytest.mark.parametrize(
+    "params, match", [({"bits": 0}, "bits"), ({"lam": 0.0}, "lam"), ({"delta": -1}, "delta")]
+)
+def test_bad_parameters(blobs, params, match):
+    X, y, _ = blobs
+    with pytest.raises(InvalidParameterError, match=match):
+        SDHHasher(**params).fit(X, y)
