@@ -16,6 +16,7 @@ from .._discrete import dcc_update, procrustes_rotation
 from .._kernel_map import (
     bandwidth_from_sq_distances,
     choose_anchors,
+    gram,
     project_rbf,
     rbf_features,
     squared_distances,
@@ -23,12 +24,6 @@ from .._kernel_map import (
 from ..base import BaseHasher
 
 __all__ = ["ZSHHasher"]
-
-
-def _gram(Phi: np.ndarray) -> np.ndarray:
-    """Phi^T Phi through a symmetric rank-k update (half the flops of a GEMM)."""
-    upper = scipy.linalg.blas.dsyrk(1.0, Phi, trans=1, lower=0)
-    return np.triu(upper) + np.triu(upper, 1).T
 
 
 class ZSHHasher(BaseHasher):
@@ -269,12 +264,12 @@ class ZSHHasher(BaseHasher):
         if self.gamma > 0:
             graph_gram = self._laplacian_gram(X, Phi64, d2.astype(np.float64, copy=False))
         del d2
-        gram = _gram(Phi64) * self.nu
+        normal = gram(Phi64) * self.nu
         del Phi64
         if graph_gram is not None:
-            gram += self.gamma * graph_gram
-        gram[np.diag_indices_from(gram)] += self.epsilon
-        p_factor = scipy.linalg.cho_factor(gram, lower=True, check_finite=False)
+            normal += self.gamma * graph_gram
+        normal[np.diag_indices_from(normal)] += self.epsilon
+        p_factor = scipy.linalg.cho_factor(normal, lower=True, check_finite=False)
         # The per-iteration products only multiply +-1 codes: single precision suffices.
         Phi = Phi.astype(np.float32, copy=False)
 
