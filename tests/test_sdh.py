@@ -25,7 +25,7 @@ def test_published_defaults_and_attributes(blobs):
     assert sdh.anchors_.shape == (60, 20)
     assert sdh.projection_.shape == (61, 16)
     assert sdh.classifier_.shape == (16, 6)
-    assert 1 <= sdh.n_iter_ <= 5
+    assert 5 >= sdh.n_iter_ >= 1
     np.testing.assert_array_equal(sdh.transform(X), sdh.decision_function(X) >= 0)
 
 
