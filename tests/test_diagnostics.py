@@ -38,7 +38,8 @@ def test_seen_unseen_retrieval_on_blobs(blobs):
     zsh.fit(X[split.train], y[split.train], word_vecs=dict(enumerate(word_vecs)))
     scores = seen_unseen_retrieval(zsh, X, y, split)
     assert set(scores) == {"unseen", "seen", "generalised"}
-    assert scores["seen"]["map"] > 0.9  # blobs are easy for the classes it was trained on
+    # Blobs are easy for the classes it was trained on (chance is 1/6).
+    assert scores["seen"]["map"] > 0.8 and scores["seen"]["map_tie_aware"] > 0.8
     without = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=8, random_state=0)
     np.testing.assert_array_equal(without.query, split.query)  # same unseen queries
     with pytest.raises(ValueError, match="no held-out seen-class queries"):

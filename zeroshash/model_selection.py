@@ -108,6 +108,11 @@ def zero_shot_retrieval_split(
     as ``seen_query`` (out of the database and of training) for the generalised
     setting, where queries come from seen and unseen classes.
 
+    The database indices come in a seeded random order. Rankings break distance
+    ties by database position, so a database kept in the dataset's order -- the
+    embedded datasets are sorted by class -- would let that order leak into the
+    stable mAP (codes with many ties would look better or worse than they are).
+
     Examples
     --------
     >>> import numpy as np
@@ -142,6 +147,9 @@ def zero_shot_retrieval_split(
     train = database[np.isin(y[database], seen)]
     if n_train is not None and n_train < train.size:
         train = np.sort(rng.choice(train, size=n_train, replace=False))
+    # Ranking ties are broken by database position: a database in the dataset's own
+    # order (often sorted by class) would bias that tie-break, so it is shuffled.
+    database = rng.permutation(database)
     return ZeroShotRetrievalSplit(train, database, query, seen, unseen, seen_query)
 
 
