@@ -204,13 +204,12 @@ def average_precision_per_query(
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels, () if k is None else [k])
     if ties == "average":
         return _tie_aware_ap(ranking)
-    n_rel = ranking.n_relevant.astype(np.float64)
     if k is None:
-        return np.divide(ranking.ap_sum, n_rel, out=np.zeros_like(n_rel), where=n_rel > 0)
+        return _ap_all(ranking)
     if k_denominator == "retrieved":
         denominator = ranking.cut_rel[:, 0].astype(np.float64)
     else:
-        denominator = np.minimum(float(k), n_rel)
+        denominator = np.minimum(float(k), ranking.n_relevant.astype(np.float64))
     total = ranking.cut_ap_sum[:, 0]
     return np.divide(total, denominator, out=np.zeros_like(total), where=denominator > 0)
 
@@ -234,12 +233,36 @@ def mean_average_precision(
         query_codes, db_codes, query_labels, db_labels, k=k, ties=ties,
         k_denominator=k_denominator,
     )  # fmt: skip
-    return float(ap.mean()) if ap.size else 0.0
+    return _mean(ap)
 
 
 def _radius_counts(ranking: _Ranking):
     """Retrieved and relevant-retrieved counts within each radius 0..bits."""
     return np.cumsum(ranking.hist, axis=1), np.cumsum(ranking.rel_hist, axis=1)
+
+
+def _check_radius(radius) -> int:
+    if radius != int(radius) or radius < 0:
+        raise ValueError(f"radius must be an integer >= 0; got {radius}")
+    return int(radius)
+
+
+def _precision_at_radius(ranking: _Ranking, radius: int) -> np.ndarray:
+    """Per-query precision within ``radius``; 0 for a query retrieving nothing."""
+    retrieved, hits = _radius_counts(ranking)
+    r = min(radius, ranking.hist.shape[1] - 1)
+    got = retrieved[:, r].astype(np.float64)
+    return np.divide(hits[:, r], got, out=np.zeros_like(got), where=got > 0)
+
+
+def _ap_all(ranking: _Ranking) -> np.ndarray:
+    """Per-query AP over the whole (stable) ranking; 0 with no relevant item."""
+    n_rel = ranking.n_relevant.astype(np.float64)
+    return np.divide(ranking.ap_sum, n_rel, out=np.zeros_like(n_rel), where=n_rel > 0)
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else 0.0
 
 
 def precision_within_radius(
@@ -258,14 +281,9 @@ def precision_within_radius(
     >>> precision_within_radius([[0, 0, 0]], db, [0], [0, 1, 1], radius=1)
     0.5
     """
-    if radius != int(radius) or radius < 0:
-        raise ValueError(f"radius must be an integer >= 0; got {radius}")
+    radius = _check_radius(radius)
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
-    retrieved, hits = _radius_counts(ranking)
-    r = min(int(radius), ranking.hist.shape[1] - 1)
-    got = retrieved[:, r].astype(np.float64)
-    precision = np.divide(hits[:, r], got, out=np.zeros_like(got), where=got > 0)
-    return float(precision.mean()) if precision.size else 0.0
+    return _mean(_precision_at_radius(ranking, radius))
 
 
 def precision_recall_by_radius(query_codes, db_codes, query_labels, db_labels):
@@ -369,15 +387,10 @@ def retrieval_scores(query_codes, db_codes, query_labels, db_labels, *,
     >>> {name: round(value, 4) for name, value in scores.items()}
     {'map': 0.5833, 'map_tie_aware': 0.7083, 'precision_r': 0.5}
     """
-    if radius != int(radius) or radius < 0:
-        raise ValueError(f"radius must be an integer >= 0; got {radius}")
+    radius = _check_radius(radius)
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
-    n_rel = ranking.n_relevant.astype(np.float64)
-    ap = np.divide(ranking.ap_sum, n_rel, out=np.zeros_like(n_rel), where=n_rel > 0)
-    retrieved, hits = _radius_counts(ranking)
-    r = min(int(radius), ranking.hist.shape[1] - 1)
-    got = retrieved[:, r].astype(np.float64)
-    precision = np.divide(hits[:, r], got, out=np.zeros_like(got), where=got > 0)
-    mean = lambda v: float(v.mean()) if v.size else 0.0  # noqa: E731
-    return {"map": mean(ap), "map_tie_aware": mean(_tie_aware_ap(ranking)),
-            "precision_r": mean(precision)}
+    return {
+        "map": _mean(_ap_all(ranking)),
+        "map_tie_aware": _mean(_tie_aware_ap(ranking)),
+        "precision_r": _mean(_precision_at_radius(ranking, radius)),
+    }

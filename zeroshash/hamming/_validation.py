@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numbers
 import operator
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -137,3 +139,14 @@ def check_ids(ids: object, n: int) -> np.ndarray:
     if np.unique(arr).size != arr.size:
         raise ValueError("ids must be unique")
     return arr
+
+
+@contextmanager
+def numba_threads(n_threads: int) -> Iterator[None]:
+    """Run numba parallel kernels on ``n_threads`` threads, restoring the previous count."""
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)

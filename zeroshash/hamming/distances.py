@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 
 from ._kernels import pairwise_parallel, pairwise_serial
-from ._validation import as_packed_codes, check_bits, resolve_n_jobs
+from ._validation import as_packed_codes, check_bits, numba_threads, resolve_n_jobs
 from ._words import packed_to_columns, packed_to_rows
-from .index import _numba_threads
 
 
 def hamming_distances(x: Any, y: Any, bits: int, n_jobs: int | None = None) -> np.ndarray:
@@ -44,6 +43,6 @@ def hamming_distances(x: Any, y: Any, bits: int, n_jobs: int | None = None) -> n
     if threads == 1 or rows.shape[0] < 2:
         pairwise_serial(rows, columns, out)
     else:
-        with _numba_threads(threads):
+        with numba_threads(threads):
             pairwise_parallel(rows, columns, out)
     return out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numba
@@ -26,23 +24,13 @@ from ._validation import (
     check_ids,
     check_k,
     check_radius,
+    numba_threads,
     resolve_n_jobs,
 )
 from ._words import columns_to_packed, n_words, packed_to_columns, packed_to_rows
 
 _METHODS = ("brute", "mih")
 _STATE_VERSION = 1
-
-
-@contextmanager
-def _numba_threads(n_threads: int) -> Iterator[None]:
-    """Run numba parallel kernels on ``n_threads`` threads, restoring the previous count."""
-    previous = numba.get_num_threads()
-    numba.set_num_threads(n_threads)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 class HammingIndex:
@@ -275,7 +263,7 @@ class HammingIndex:
         threads = self._threads()
         if self.method == "mih" and len(self):
             tables = self._mih_tables()
-            with _numba_threads(threads):
+            with numba_threads(threads):
                 dist, pos = tables.topk(rows, self._columns, k, threads)
         else:
             dist = np.empty((rows.shape[0], k), dtype=np.int32)
@@ -283,7 +271,7 @@ class HammingIndex:
             if threads == 1 or rows.shape[0] < 2:
                 topk_serial(rows, self._columns, k, dist, pos)
             else:
-                with _numba_threads(threads):
+                with numba_threads(threads):
                     topk_parallel(rows, self._columns, k, dist, pos)
         return dist, self._positions_to_ids(pos)
 
@@ -331,7 +319,7 @@ class HammingIndex:
             return lims, dist, self._positions_to_ids(pos)
         counts = np.zeros(rows.shape[0], dtype=np.int64)
         lims = np.zeros(rows.shape[0] + 1, dtype=np.int64)
-        with _numba_threads(threads if parallel else numba.get_num_threads()):
+        with numba_threads(threads if parallel else numba.get_num_threads()):
             (range_count_parallel if parallel else range_count_serial)(
                 rows, self._columns, radius, counts
             )
