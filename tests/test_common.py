@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from zeroshash import (
+    COSDISHHasher,
     ITQHasher,
     KSHHasher,
     LSHHasher,
@@ -33,6 +34,7 @@ ESTIMATORS = [
     SDHHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
     KSHHasher(bits=4, n_anchors=10, n_labeled=40, max_iter=20, random_state=0),
     SpectralHasher(bits=6),
+    COSDISHHasher(bits=8, n_iter=2, random_state=0),
 ]
 
 

@@ -5,6 +5,7 @@ from importlib import import_module
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import (
+    COSDISHHasher,
     ITQHasher,
     KSHHasher,
     LSHHasher,
@@ -18,6 +19,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BaseHasher",
+    "COSDISHHasher",
     "HammingIndex",
     "ITQHasher",
     "KSHHasher",

@@ -1,5 +1,6 @@
 """The hashers, one private module per method."""
 
+from ._cosdish import COSDISHHasher
 from ._ksh import KSHHasher
 from ._lsh import LSHHasher
 from ._pca import ITQHasher, PCAHasher
@@ -7,5 +8,5 @@ from ._sdh import SDHHasher
 from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher",
-           "ZSHHasher"]
+__all__ = ["COSDISHHasher", "ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher",
+           "SpectralHasher", "ZSHHasher"]
