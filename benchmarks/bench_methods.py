@@ -35,6 +35,7 @@ from collections import defaultdict
 import numpy as np
 
 from zeroshash import (
+    COSDISHHasher,
     ITQHasher,
     KSHHasher,
     LSHHasher,
@@ -55,6 +56,7 @@ def hashers(seed):
         "SH": SpectralHasher(),
         "SDH": SDHHasher(random_state=seed),
         "KSH": KSHHasher(random_state=seed),
+        "COSDISH": COSDISHHasher(random_state=seed),
         "ZSH": ZSHHasher(random_state=seed),
     }
 
