@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
@@ -87,8 +88,8 @@ def balanced_bqp(Q, p):
 def omega_update(S_omega, S_gamma, B_gamma, bits):
     """Codes of the sampled points, one bit at a time, each a balanced BQP.
 
-    Bit ``k`` fits the residuals left by the bits before it (the sequential scheme of
-    the paper and the published code): ``Q = -2 (q S_Omega - sum_{t<k} b_t b_t^T)``
+    Bit ``k`` fits the residuals left by the bits before it (the published code's
+    sequential scheme): ``Q = -2 (q S_Omega - sum_{t<k} b_t b_t^T)``
     with a zero diagonal and ``p = -2 R_k^T B_Gamma[:, k]``, ``R_k = q S_Gamma -
     sum_{t<k} B_Gamma[:, t] b_t^T``.
     """
@@ -110,7 +111,8 @@ def omega_update(S_omega, S_gamma, B_gamma, bits):
 def pairwise_loss(B, y):
     """``||q S - B B^T||_F^2`` over all training pairs (S in {-1, +1}), in O(n q^2)."""
     n, q = B.shape
-    class_sums = np.eye(int(y.max()) + 1)[y].T @ B
+    onehot = scipy.sparse.csr_array((np.ones(n), (y, np.arange(n))), shape=(int(y.max()) + 1, n))
+    class_sums = onehot @ B
     trace_SBB = 2.0 * np.sum(class_sums**2) - np.sum(B.sum(axis=0) ** 2)
     BtB = B.T @ B
     return float(q * q * n * n - 2.0 * q * trace_SBB + np.sum(BtB**2))
