@@ -1,0 +1,132 @@
+"""DoubleBitHasher: ITQ rotation, double-bit thresholds, Hamming = L1 over levels."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zeroshash import DoubleBitHasher, ITQHasher
+from zeroshash.datasets import load_animals
+from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
+
+
+def blobs(n=300, d=12, classes=5, seed=0):
+    rng = np.random.RandomState(seed)
+    y = rng.randint(0, classes, size=n)
+    return rng.randn(classes, d)[y] * 3 + rng.randn(n, d), y
+
+
+def levels(hasher, X):
+    """Region index (0, 1, 2) of each double-bit direction: the oracle of the bit pairs."""
+    V = (X - hasher.mean_) @ hasher.components_ @ hasher.rotation_
+    n_double = hasher.bits // 2
+    low, high = hasher.thresholds_[0:2 * n_double:2], hasher.thresholds_[1:2 * n_double:2]
+    return (V[:, :n_double] >= low).astype(int) + (V[:, :n_double] >= high).astype(int)
+
+
+def test_rotation_is_itq_on_the_same_directions():
+    X, _ = blobs()
+    dbq = DoubleBitHasher(bits=12, random_state=3).fit(X)
+    itq = ITQHasher(bits=6, random_state=3).fit(X)
+    np.testing.assert_allclose(dbq.components_, itq.components_)
+    np.testing.assert_allclose(dbq.rotation_, itq.rotation_)
+    assert np.all(np.diff(dbq.quantization_loss_) <= 1e-9)
+
+
+def test_bit_pairs_code_three_equally_filled_regions():
+    X, _ = blobs(n=600)
+    dbq = DoubleBitHasher(bits=8, random_state=0).fit(X)
+    codes = dbq.transform(X)
+    low, high = codes[:, 0::2], codes[:, 1::2]
+    assert not np.any((low == 0) & (high == 1))
+    np.testing.assert_array_equal(low + high, levels(dbq, X))
+    share = np.stack([np.mean(low + high == k, axis=0) for k in range(3)])
+    np.testing.assert_allclose(share, 1 / 3, atol=0.01)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), bits=st.integers(2, 10))
+def test_hamming_distance_is_l1_between_levels(seed, bits):
+    X, _ = blobs(n=80, d=8, seed=seed % 50)
+    dbq = DoubleBitHasher(bits=bits, random_state=seed).fit(X)
+    codes = dbq.transform(X).astype(int)
+    hamming = np.abs(codes[:, None, :] - codes[None, :, :]).sum(axis=2)
+    lv = levels(dbq, X)
+    l1 = np.abs(lv[:, None, :] - lv[None, :, :]).sum(axis=2)
+    if bits % 2:  # the last direction has one sign-like bit
+        last = codes[:, -1]
+        l1 = l1 + np.abs(last[:, None] - last[None, :])
+    np.testing.assert_array_equal(hamming, l1)
+
+
+def test_odd_bits_use_the_last_direction_once_at_its_median():
+    X, _ = blobs()
+    dbq = DoubleBitHasher(bits=7, random_state=0).fit(X)
+    assert dbq.components_.shape == (X.shape[1], 4)
+    np.testing.assert_array_equal(dbq.bit_direction_, [0, 0, 1, 1, 2, 2, 3])
+    assert abs(dbq.transform(X)[:, -1].mean() - 0.5) < 0.01
+
+
+def test_within_class_directions_suppress_within_class_spread():
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(4), 100)
+    # Large shared nuisance along feature 0, class identity along features 1-2.
+    X = rng.randn(400, 6)
+    X[:, 0] *= 20
+    X[:, 1:3] += 10 * rng.randn(4, 2)[y]
+    plain = DoubleBitHasher(bits=2, random_state=0).fit(X, y)
+    whitened = DoubleBitHasher(bits=2, within_class_reg=0.01, random_state=0).fit(X, y)
+    assert abs(plain.components_[0, 0]) > 0.9  # PCA follows the nuisance
+    direction = whitened.components_[:, 0] / np.linalg.norm(whitened.components_[:, 0])
+    assert abs(direction[0]) < 0.1
+    assert np.linalg.norm(direction[1:3]) > 0.9
+    assert np.array_equal(whitened.classes_, np.arange(4))
+
+
+def test_deterministic_under_random_state():
+    X, y = blobs()
+    a = DoubleBitHasher(bits=10, within_class_reg=0.5, random_state=7).fit(X, y).transform(X)
+    b = DoubleBitHasher(bits=10, within_class_reg=0.5, random_state=7).fit(X, y).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_unsupervised_default_ignores_y():
+    X, y = blobs()
+    a = DoubleBitHasher(bits=8, random_state=0).fit(X, y).transform(X)
+    b = DoubleBitHasher(bits=8, random_state=0).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "params, fit_y, match",
+    [
+        ({"bits": 26}, False, r"ceil\(bits / 2\) = 13 directions, more than the 12"),
+        ({"bits": 8, "within_class_reg": 0.1, "n_components": 3}, True, "n_components"),
+        ({"within_class_reg": 0.1}, False, "requires y"),
+        ({"within_class_reg": -1.0}, True, "within_class_reg"),
+        ({"bits": 0}, False, "bits"),
+    ],
+)
+def test_bad_input_is_refused_clearly(params, fit_y, match):
+    X, y = blobs()
+    with pytest.raises(ValueError, match=match):
+        DoubleBitHasher(**params).fit(X, y if fit_y else None)
+
+
+def test_nan_is_refused():
+    X, _ = blobs()
+    X[3, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        DoubleBitHasher(bits=4).fit(X)
+
+
+def test_beats_sign_quantised_itq_on_unseen_animals():
+    data = load_animals()
+    split = zero_shot_retrieval_split(data.target, n_unseen=3, random_state=0)
+    rows = evaluate(
+        {"DBQ": DoubleBitHasher(random_state=0), "ITQ": ITQHasher(random_state=0)},
+        data.data, data.target, split, bits=(64,),
+    )
+    scores = {row["method"]: row for row in rows}
+    assert scores["DBQ"]["map"] > scores["ITQ"]["map"] + 0.02
+    assert scores["DBQ"]["precision_r"] >= scores["ITQ"]["precision_r"]
