@@ -35,8 +35,8 @@ ESTIMATORS = [
     SDHHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
     KSHHasher(bits=4, n_anchors=10, n_labeled=40, max_iter=20, random_state=0),
     SpectralHasher(bits=6),
+    DoubleBitHasher(bits=2, within_class_reg=None, max_iter=5, random_state=0),
     DoubleBitHasher(bits=2, max_iter=5, random_state=0),
-    DoubleBitHasher(bits=2, within_class_reg=0.1, max_iter=5, random_state=0),
     COSDISHHasher(bits=8, n_iter=2, random_state=0),
 ]
 

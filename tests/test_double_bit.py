@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zeroshash import DoubleBitHasher, ITQHasher
-from zeroshash.datasets import load_animals
+from zeroshash import DoubleBitHasher, ITQHasher, PCAHasher
+from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
 
 
@@ -26,7 +26,7 @@ def levels(hasher, X):
 
 def test_rotation_is_itq_on_the_same_directions():
     X, _ = blobs()
-    dbq = DoubleBitHasher(bits=12, random_state=3).fit(X)
+    dbq = DoubleBitHasher(bits=12, within_class_reg=None, random_state=3).fit(X)
     itq = ITQHasher(bits=6, random_state=3).fit(X)
     np.testing.assert_allclose(dbq.components_, itq.components_)
     np.testing.assert_allclose(dbq.rotation_, itq.rotation_)
@@ -35,7 +35,7 @@ def test_rotation_is_itq_on_the_same_directions():
 
 def test_bit_pairs_code_three_equally_filled_regions():
     X, _ = blobs(n=600)
-    dbq = DoubleBitHasher(bits=8, random_state=0).fit(X)
+    dbq = DoubleBitHasher(bits=8, within_class_reg=None, random_state=0).fit(X)
     codes = dbq.transform(X)
     low, high = codes[:, 0::2], codes[:, 1::2]
     assert not np.any((low == 0) & (high == 1))
@@ -47,8 +47,8 @@ def test_bit_pairs_code_three_equally_filled_regions():
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), bits=st.integers(2, 10))
 def test_hamming_distance_is_l1_between_levels(seed, bits):
-    X, _ = blobs(n=80, d=8, seed=seed % 50)
-    dbq = DoubleBitHasher(bits=bits, random_state=seed).fit(X)
+    X, y = blobs(n=80, d=8, seed=seed % 50)
+    dbq = DoubleBitHasher(bits=bits, random_state=seed).fit(X, y)
     codes = dbq.transform(X).astype(int)
     hamming = np.abs(codes[:, None, :] - codes[None, :, :]).sum(axis=2)
     lv = levels(dbq, X)
@@ -60,8 +60,8 @@ def test_hamming_distance_is_l1_between_levels(seed, bits):
 
 
 def test_odd_bits_use_the_last_direction_once_at_its_median():
-    X, _ = blobs()
-    dbq = DoubleBitHasher(bits=7, random_state=0).fit(X)
+    X, y = blobs()
+    dbq = DoubleBitHasher(bits=7, random_state=0).fit(X, y)
     assert dbq.components_.shape == (X.shape[1], 4)
     np.testing.assert_array_equal(dbq.bit_direction_, [0, 0, 1, 1, 2, 2, 3])
     assert abs(dbq.transform(X)[:, -1].mean() - 0.5) < 0.01
@@ -74,7 +74,7 @@ def test_within_class_directions_suppress_within_class_spread():
     X = rng.randn(400, 6)
     X[:, 0] *= 20
     X[:, 1:3] += 10 * rng.randn(4, 2)[y]
-    plain = DoubleBitHasher(bits=2, random_state=0).fit(X, y)
+    plain = DoubleBitHasher(bits=2, within_class_reg=None, random_state=0).fit(X, y)
     whitened = DoubleBitHasher(bits=2, within_class_reg=0.01, random_state=0).fit(X, y)
     assert abs(plain.components_[0, 0]) > 0.9  # PCA follows the nuisance
     direction = whitened.components_[:, 0] / np.linalg.norm(whitened.components_[:, 0])
@@ -90,19 +90,20 @@ def test_deterministic_under_random_state():
     np.testing.assert_array_equal(a, b)
 
 
-def test_unsupervised_default_ignores_y():
+def test_unsupervised_option_ignores_y():
     X, y = blobs()
-    a = DoubleBitHasher(bits=8, random_state=0).fit(X, y).transform(X)
-    b = DoubleBitHasher(bits=8, random_state=0).fit(X).transform(X)
+    a = DoubleBitHasher(bits=8, within_class_reg=None, random_state=0).fit(X, y).transform(X)
+    b = DoubleBitHasher(bits=8, within_class_reg=None, random_state=0).fit(X).transform(X)
     np.testing.assert_array_equal(a, b)
 
 
 @pytest.mark.parametrize(
     "params, fit_y, match",
     [
-        ({"bits": 26}, False, r"ceil\(bits / 2\) = 13 directions, more than the 12"),
+        ({"bits": 26, "within_class_reg": None}, False,
+         r"ceil\(bits / 2\) = 13 directions, more than the 12"),
         ({"bits": 8, "within_class_reg": 0.1, "n_components": 3}, True, "n_components"),
-        ({"within_class_reg": 0.1}, False, "requires y"),
+        ({}, False, "requires y"),
         ({"within_class_reg": -1.0}, True, "within_class_reg"),
         ({"bits": 0}, False, "bits"),
     ],
@@ -117,16 +118,18 @@ def test_nan_is_refused():
     X, _ = blobs()
     X[3, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        DoubleBitHasher(bits=4).fit(X)
+        DoubleBitHasher(bits=4, within_class_reg=None).fit(X)
 
 
-def test_beats_sign_quantised_itq_on_unseen_animals():
-    data = load_animals()
+@pytest.mark.parametrize("loader", [load_animals, load_fashion])
+def test_beats_itq_and_pcah_on_unseen_classes(loader):
+    data = loader()
     split = zero_shot_retrieval_split(data.target, n_unseen=3, random_state=0)
     rows = evaluate(
-        {"DBQ": DoubleBitHasher(random_state=0), "ITQ": ITQHasher(random_state=0)},
-        data.data, data.target, split, bits=(64,),
+        {"DBQ": DoubleBitHasher(random_state=0), "ITQ": ITQHasher(random_state=0),
+         "PCAH": PCAHasher()},
+        data.data, data.target, split, bits=(32,),
     )
     scores = {row["method"]: row for row in rows}
-    assert scores["DBQ"]["map"] > scores["ITQ"]["map"] + 0.02
+    assert scores["DBQ"]["map"] > max(scores["ITQ"]["map"], scores["PCAH"]["map"]) + 0.02
     assert scores["DBQ"]["precision_r"] >= scores["ITQ"]["precision_r"]

@@ -12,13 +12,14 @@ _DATASETS = ("animals", "fashion")
 
 
 def _hashers(random_state: int) -> dict:
-    from .hashers import ITQHasher, LSHHasher, PCAHasher, ZSHHasher
+    from .hashers import DoubleBitHasher, ITQHasher, LSHHasher, PCAHasher, ZSHHasher
 
     return {
         "LSH": LSHHasher(random_state=random_state),
         "PCAH": PCAHasher(),
         "ITQ": ITQHasher(random_state=random_state),
         "ZSH": ZSHHasher(random_state=random_state),
+        "DBQ": DoubleBitHasher(random_state=random_state),
     }
 
 
@@ -97,7 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--dataset", nargs="+", choices=_DATASETS, default=list(_DATASETS))
     demo.add_argument("--bits", nargs="+", type=int, default=[16, 32, 64])
-    demo.add_argument("--methods", nargs="+", default=["LSH", "PCAH", "ITQ", "ZSH"])
+    demo.add_argument("--methods", nargs="+", default=["LSH", "PCAH", "ITQ", "ZSH", "DBQ"])
     demo.add_argument("--n-unseen", type=int, default=3, help="unseen classes (default 3)")
     demo.add_argument("--queries-per-class", type=int, default=100)
     demo.add_argument("--seed", type=int, default=0)

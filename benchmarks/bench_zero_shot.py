@@ -1,0 +1,121 @@
+"""Zero-shot quality, per split: DoubleBitHasher against PCAH, ITQ and the published ZSH.
+
+Usage:  python benchmarks/bench_zero_shot.py [--seeds 0 1 2 3 4] [--bits 16 32 64]
+
+Part 1, the ZSH protocol: on each embedded dataset and seed, 3 unseen classes
+(``zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)``), 100 queries per
+unseen class, the database all other images, training on its seen-class images.
+Printed per method and code length: unseen-class mAP@all of every split, the mean,
+precision within Hamming radius 2 (mean), and for DBQ the number of splits where it
+beats both ITQ and PCAH.
+
+Part 2, the generalised setting: the same seeds with 50 images of each seen class
+held out of training and of the database as seen-class queries
+(``n_seen_query_per_class=50``); mAP@all for unseen-class queries, seen-class
+queries, and both together (``zeroshash.diagnostics.seen_unseen_retrieval``).
+
+Methods: ``PCAH``; ``ITQ`` (random_state=seed); ``ZSH``, the published
+configuration with the class word vectors; ``DBQ``, ``DoubleBitHasher()`` (its
+defaults: within-class whitened directions learned on the seen classes, ITQ rotation,
+two bits per direction); ``DBQ-pca``, ``DoubleBitHasher(within_class_reg=None)``, the
+unsupervised option (principal directions). How the
+defaults were chosen: ``benchmarks/select_zero_shot.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+from zeroshash import DoubleBitHasher, ITQHasher, PCAHasher, ZSHHasher
+from zeroshash.datasets import load_animals, load_fashion
+from zeroshash.diagnostics import seen_unseen_retrieval
+from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
+
+LOADERS = {"animals": load_animals, "fashion": load_fashion}
+
+
+def hashers(seed):
+    return {
+        "PCAH": PCAHasher(),
+        "ITQ": ITQHasher(random_state=seed),
+        "ZSH": ZSHHasher(random_state=seed),
+        "DBQ": DoubleBitHasher(random_state=seed),
+        "DBQ-pca": DoubleBitHasher(within_class_reg=None, random_state=seed),
+    }
+
+
+def protocol_table(name, X, y, word_vecs, seeds, bits):
+    maps, prec = {}, {}
+    for seed in seeds:
+        split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
+        for method, hasher in hashers(seed).items():
+            for row in evaluate({method: hasher}, X, y, split, bits=bits, word_vecs=word_vecs):
+                maps.setdefault((method, row["bits"]), []).append(row["map"])
+                prec.setdefault((method, row["bits"]), []).append(row["precision_r"])
+        print(f"  {name} seed {seed} done", file=sys.stderr, flush=True)
+    print(f"dataset: {name}, ZSH protocol, unseen-class mAP@all per split (seeds {seeds})")
+    print(f"{'method':<7} {'bits':>4} | " + " ".join(f"{'s' + str(s):>6}" for s in seeds)
+          + f" | {'mean':>6} {'P@r2':>6} {'wins':>5}")
+    for b in bits:
+        reference = np.maximum(maps["ITQ", b], maps["PCAH", b])
+        for method in hashers(0):
+            values = np.asarray(maps[method, b])
+            wins = (f"{int(np.sum(values > reference))}/{len(seeds)}"
+                    if method.startswith("DBQ") else "")
+            print(f"{method:<7} {b:>4} | " + " ".join(f"{v:6.4f}" for v in values)
+                  + f" | {values.mean():6.4f} {np.mean(prec[method, b]):6.3f} {wins:>5}")
+        print()
+
+
+def generalised_table(name, X, y, word_vecs, seeds, bits):
+    scores = {}
+    for seed in seeds:
+        split = zero_shot_retrieval_split(y, n_unseen=3, n_seen_query_per_class=50,
+                                          random_state=seed)
+        for method, hasher in hashers(seed).items():
+            for b in bits:
+                model = hasher.set_params(bits=b).fit(X[split.train], y[split.train],
+                                                      word_vecs=word_vecs)
+                result = seen_unseen_retrieval(model, X, y, split)
+                for part in ("unseen", "seen", "generalised"):
+                    scores.setdefault((method, b, part), []).append(result[part]["map"])
+    print(f"dataset: {name}, generalised setting (50 held-out queries per seen class), "
+          f"mAP@all, mean over seeds {seeds}")
+    print(f"{'method':<7} " + " ".join(f"| {b:>2} bits: {'unseen':>6} {'seen':>6} {'all':>6}"
+                                       for b in bits))
+    for method in hashers(0):
+        cells = [f"| {'':>8} " + " ".join(f"{np.mean(scores[method, b, part]):6.4f}"
+                                           for part in ("unseen", "seen", "generalised"))
+                 for b in bits]
+        print(f"{method:<7} " + " ".join(cells))
+    print(flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--bits", nargs="+", type=int, default=[16, 32, 64])
+    parser.add_argument("--datasets", nargs="+", default=list(LOADERS), choices=list(LOADERS))
+    parser.add_argument("--skip-generalised", action="store_true")
+    args = parser.parse_args(argv)
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, numpy {np.__version__}\n")
+    start = time.perf_counter()
+    for name in args.datasets:
+        data = LOADERS[name]()
+        X, y, word_vecs = data.data, data.target, data.class_vector_dict
+        protocol_table(name, X, y, word_vecs, args.seeds, args.bits)
+        if not args.skip_generalised:
+            generalised_table(name, X, y, word_vecs, args.seeds, args.bits)
+    print(f"total {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
