@@ -28,6 +28,142 @@ def test_embedded_dataset_layout(loader):
 
 def test_embedded_data_fits_the_size_budget():
     folder = Path(zeroshash.datasets.__file__).parent / "data"
-    files = list(folder.glob("*.npz"))
-    assert len(files) >= 2
-    assert sum(f.stat().st_size for f in files) <= 12 * 2**20
+    default = [folder / f"{name}.npz" for name in ("animals", "fashion")]
+    extras = [folder / f"{name}_{part}.npz" for name in ("animals", "fashion")
+              for part in ("patches", "edges")]
+    assert set(folder.glob("*.npz")) == set(default + extras)
+    assert sum(f.stat().st_size for f in default) <= 12 * 2**20  # loaded by default
+    assert sum(f.stat().st_size for f in extras) <= 14 * 10**6  # loaded on request
+
+
+# ----------------------------------------------------------------------------- extra modalities
+# Thresholds well below what the shipped files give on these seeded 1,000-row subsets
+# (animals / fashion): edge LOO 1-NN 0.84 / 0.73 and patch nearest-class-mean 0.77 / 0.83
+# (chance 0.10; 0.13 / 0.07 with shuffled labels); own image nearest to its edge map 0.22 /
+# 0.21 (chance 0.001); pooled -> mean-patch least squares finds the own row 0.999 / 1.0.
+EDGE_NN_MIN = 0.6
+PATCH_CENTROID_MIN = 0.6
+EDGE_OWN_MIN = 0.1
+PATCH_OWN_MIN = 0.95
+
+def _cosine_nn(Q, D, exclude_self):
+    Q = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+    D = D / np.linalg.norm(D, axis=1, keepdims=True)
+    S = Q @ D.T
+    if exclude_self:
+        np.fill_diagonal(S, -np.inf)
+    return S.argmax(axis=1)
+
+
+@pytest.fixture(scope="module", params=["animals", "fashion"])
+def full(request):
+    loader = {"animals": load_animals, "fashion": load_fashion}[request.param]
+    return loader, loader(patches=True, edges=True)
+
+
+def test_extra_modalities_layout(full):
+    loader, d = full
+    base = loader()
+    n = base.data.shape[0]
+    assert "patches" not in base and "edge_data" not in base
+    for key in ("data", "target", "source_index", "class_vectors"):
+        np.testing.assert_array_equal(d[key], base[key])
+    assert d.patches.dtype == np.float32 and d.patches.shape == (n, 9, 128)
+    assert d.edge_data.dtype == np.float32 and d.edge_data.shape == (n, 1280)
+    assert np.isfinite(d.patches).all() and np.isfinite(d.edge_data).all()
+    assert d.edge_data.min() >= 0  # pooled ReLU6 activations, like data
+    # PCA channels are centred over all patches and ordered by decreasing variance.
+    flat = d.patches.reshape(-1, 128)
+    assert np.abs(flat.mean(axis=0)).max() < 0.05 * flat.std(axis=0).max()
+    var = flat.var(axis=0)
+    assert var[0] > var[10] > var[127]
+    # Asking for one file loads just that one.
+    only_p, only_e = loader(patches=True), loader(edges=True)
+    assert "edge_data" not in only_p and "patches" not in only_e
+    np.testing.assert_array_equal(only_p.patches, d.patches)
+    np.testing.assert_array_equal(only_e.edge_data, d.edge_data)
+    # DESCR says what these are, honestly.
+    assert "patches=True" in base.DESCR and "not real sketches" in base.DESCR
+    assert "NOT real sketches" in d.DESCR and "Sobel" in d.DESCR and "PCA" in d.DESCR
+    assert d.DESCR.count("_build_embedded") >= 3
+
+
+def test_extra_modalities_carry_class_information(full):
+    _, d = full
+    rng = np.random.default_rng(0)
+    rows = rng.choice(d.data.shape[0], size=1000, replace=False)
+    y = d.target[rows]
+    # Edge features: leave-one-out cosine 1-NN class accuracy far above chance (0.1).
+    edges = d.edge_data[rows]
+    assert np.mean(y[_cosine_nn(edges, edges, exclude_self=True)] == y) > EDGE_NN_MIN
+    # Patches: per-class mean patch features differ; nearest class mean on held-out rows.
+    P = d.patches[rows].reshape(len(rows), -1)
+    train, test = np.arange(len(rows)) % 2 == 0, np.arange(len(rows)) % 2 == 1
+    means = np.vstack([P[train][y[train] == c].mean(axis=0) for c in range(10)])
+    dist = ((P[test][:, None, :] - means[None]) ** 2).sum(axis=2)
+    assert np.mean(dist.argmin(axis=1) == y[test]) > PATCH_CENTROID_MIN
+
+
+def test_extra_modalities_align_item_by_item(full):
+    _, d = full
+    rng = np.random.default_rng(1)
+    rows = rng.choice(d.data.shape[0], size=1000, replace=False)
+    # An item's edge map is nearer to its own image than to (almost all) other images.
+    edges, images = d.edge_data[rows], d.data[rows]
+    edges, images = edges - edges.mean(axis=0), images - images.mean(axis=0)
+    own = np.mean(_cosine_nn(edges, images, exclude_self=False) == np.arange(len(rows)))
+    assert own > EDGE_OWN_MIN
+    # Patches averaged over the grid are (close to) a linear function of the pooled
+    # features: a least-squares map fitted on other items finds each item's own row.
+    mean_p = d.patches.mean(axis=1)
+    fit = np.setdiff1d(np.arange(d.data.shape[0]), rows)
+    X1 = np.hstack([d.data, np.ones((d.data.shape[0], 1), np.float32)])
+    W, *_ = np.linalg.lstsq(X1[fit], mean_p[fit], rcond=None)
+    pred = X1[rows] @ W
+    nearest = ((pred[:, None, :] - mean_p[rows][None]) ** 2).sum(axis=2).argmin(axis=1)
+    assert np.mean(nearest == np.arange(len(rows))) > PATCH_OWN_MIN
+
+
+@pytest.mark.parametrize("loader", [load_animals, load_fashion])
+def test_extra_modalities_bad_arguments(loader):
+    with pytest.raises(TypeError):
+        loader(True)  # keyword-only
+    with pytest.raises(TypeError):
+        loader(sketches=True)
+    with pytest.raises(TypeError, match="patches must be True or False"):
+        loader(patches="yes")
+    with pytest.raises(TypeError, match="edges must be True or False"):
+        loader(edges=1)
+    with pytest.raises(ValueError, match="return_X_y"):
+        loader(return_X_y=True, edges=True)
+    assert "patches" in loader(patches=np.bool_(True))
+
+
+def test_extra_file_damage_is_refused(tmp_path, monkeypatch):
+    import zeroshash.datasets._embedded as emb
+
+    folder = Path(zeroshash.datasets.__file__).parent / "data"
+    with np.load(folder / "animals_edges.npz") as z:
+        good = {k: z[k] for k in z.files}
+
+    def use(**arrays):
+        np.savez(tmp_path / "animals_edges.npz", **arrays)
+
+    def fake_open(name, suffix=""):
+        import contextlib
+
+        path = (tmp_path if suffix else folder) / f"{name}{suffix}.npz"
+        return contextlib.nullcontext(path)
+
+    monkeypatch.setattr(emb, "_open", fake_open)
+    use(**good)
+    assert load_animals(edges=True).edge_data.shape[1] == 1280
+    use(**{**good, "source_index": good["source_index"][::-1]})
+    with pytest.raises(OSError, match="row by row"):
+        load_animals(edges=True)
+    use(**{k: v for k, v in good.items() if k != "scale"})
+    with pytest.raises(OSError, match="missing"):
+        load_animals(edges=True)
+    (tmp_path / "animals_edges.npz").unlink()
+    with pytest.raises(OSError, match="missing from this installation"):
+        load_animals(edges=True)

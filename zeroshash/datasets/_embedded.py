@@ -3,6 +3,11 @@
 The files were made by ``python -m zeroshash.datasets._build_embedded`` (that
 module's docstring and each dataset's DESCR say how). Features are stored
 quantised to 8 bits per dimension; loading dequantises them.
+
+Each dataset has a default file (``{name}.npz``) and two optional ones, read
+only when asked for: ``{name}_patches.npz`` (3x3-grid patch features, PCA-reduced
+to 128 channels) and ``{name}_edges.npz`` (features of edge maps of the same
+images). Their rows are checked against the default file's ``source_index``.
 """
 
 from __future__ import annotations
@@ -16,11 +21,63 @@ __all__ = ["load_animals", "load_fashion"]
 
 _KEYS = ("data_q", "offset", "scale", "target", "target_names", "class_tokens",
          "class_vectors", "source_index", "descr")
+# Optional second files, loaded only when asked: file suffix -> (Bunch field, keys).
+_EXTRAS = {
+    "patches": ("patches", ("patches_q", "offset", "scale", "pca_explained_variance_ratio",
+                            "target", "source_index", "descr")),
+    "edges": ("edge_data", ("data_q", "offset", "scale", "target", "source_index", "descr")),
+}
+_EXTRAS_NOTE = """
+
+Optional arrays (separate files, loaded only on request):
+
+    ``load_{name}(patches=True)`` adds ``patches``, float32 (n, 9, 128): CNN head activations
+    pooled to a 3x3 grid (row-major), reduced to 128 channels by a PCA on this dataset's patches.
+    ``load_{name}(edges=True)`` adds ``edge_data``, float32 (n, 1280): the same CNN features of
+    Sobel edge maps (dark strokes on white) of the same images -- a sketch-like second modality,
+    not real sketches.
+
+Both align row by row with ``data``; their own descriptions are appended when loaded.
+"""
 
 
-def _load(name: str, return_X_y: bool):
-    path = resources.files("zeroshash.datasets").joinpath("data", f"{name}.npz")
-    with resources.as_file(path) as file, np.load(file, allow_pickle=False) as npz:
+def _check_flag(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _open(name, suffix=""):
+    path = resources.files("zeroshash.datasets").joinpath("data", f"{name}{suffix}.npz")
+    return resources.as_file(path)
+
+
+def _load_extra(name, extra, source_index, target):
+    field, keys = _EXTRAS[extra]
+    label = f"{name}_{extra}"
+    with _open(name, f"_{extra}") as file:
+        if not file.exists():
+            raise OSError(f"embedded file {label}.npz is missing from this installation")
+        with np.load(file, allow_pickle=False) as npz:
+            missing = [key for key in keys if key not in npz.files]
+            if missing:
+                raise OSError(f"embedded dataset {label!r} is damaged: keys {missing} are missing")
+            if not (np.array_equal(npz["source_index"], source_index)
+                    and np.array_equal(npz["target"], target)):
+                raise OSError(f"embedded dataset {label!r} does not match {name!r} row by row")
+            q = npz["patches_q" if extra == "patches" else "data_q"]
+            values = npz["offset"] + npz["scale"] * q.astype(np.float32)
+            return field, values.astype(np.float32, copy=False), str(npz["descr"])
+
+
+def _load(name: str, return_X_y: bool, patches: bool = False, edges: bool = False):
+    return_X_y = _check_flag("return_X_y", return_X_y)
+    wanted = [extra for extra, flag in (("patches", patches), ("edges", edges))
+              if _check_flag(extra, flag)]
+    if return_X_y and wanted:
+        raise ValueError("return_X_y=True returns (data, target) only; "
+                         "ask for patches/edges with return_X_y=False")
+    with _open(name) as file, np.load(file, allow_pickle=False) as npz:
         missing = [key for key in _KEYS if key not in npz.files]
         if missing:
             raise OSError(f"embedded dataset {name!r} is damaged: keys {missing} are missing")
@@ -33,7 +90,7 @@ def _load(name: str, return_X_y: bool):
         if return_X_y:
             return data.astype(np.float32, copy=False), target
         target_names = npz["target_names"]
-        return Bunch(
+        bunch = Bunch(
             data=data.astype(np.float32, copy=False),
             target=target,
             target_names=target_names,
@@ -41,11 +98,17 @@ def _load(name: str, return_X_y: bool):
             class_vectors=npz["class_vectors"].astype(np.float32),
             class_vector_dict={i: v for i, v in enumerate(npz["class_vectors"].astype(np.float64))},
             source_index=npz["source_index"].astype(np.int64),
-            DESCR=str(npz["descr"]),
+            DESCR=str(npz["descr"]) + _EXTRAS_NOTE.format(name=name),
         )
+        raw_source_index, raw_target = npz["source_index"], npz["target"]
+    for extra in wanted:
+        field, values, descr = _load_extra(name, extra, raw_source_index, raw_target)
+        bunch[field] = values
+        bunch.DESCR += "\n\n" + descr
+    return bunch
 
 
-def load_animals(*, return_X_y: bool = False):
+def load_animals(*, return_X_y: bool = False, patches: bool = False, edges: bool = False):
     """Animal-MNIST images (10 animal classes) as EfficientNet-Lite0 features.
 
     1,280-d ImageNet CNN features of a fixed sample of Animal-MNIST images, with
@@ -55,7 +118,17 @@ def load_animals(*, return_X_y: bool = False):
     Parameters
     ----------
     return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch (not with ``patches`` or
+        ``edges``).
+    patches : bool, default=False
+        Also load ``patches``: patch-level features of the same images, the CNN's
+        spatial map pooled to a 3x3 grid (row-major) and PCA-reduced to 128
+        channels, float32 (n, 9, 128). Kept in a separate file.
+    edges : bool, default=False
+        Also load ``edge_data``: the same CNN's 1280-d features of Sobel edge maps
+        of the same images (dark strokes on white), float32 (n, 1280) -- a
+        sketch-like second modality made from the images, not real sketches.
+        Kept in a separate file.
 
     Returns
     -------
@@ -64,7 +137,9 @@ def load_animals(*, return_X_y: bool = False):
         ``target_names`` (10,) class names (bear, bird, cat, cow, dog, elephant,
         giraffe, horse, sheep, zebra), ``class_vectors`` (10, 50) float32 rows
         ordered like the class indices, ``class_vector_dict`` (index -> vector, for
-        ``word_vecs``), ``class_tokens``, ``source_index``, ``DESCR``.
+        ``word_vecs``), ``class_tokens``, ``source_index``, ``DESCR``; and
+        ``patches`` / ``edge_data`` when asked, row i describing the same image
+        as ``data[i]``.
 
     Examples
     --------
@@ -72,11 +147,14 @@ def load_animals(*, return_X_y: bool = False):
     >>> animals = load_animals()
     >>> animals.data.shape[1], animals.class_vectors.shape
     (1280, (10, 50))
+    >>> both = load_animals(patches=True, edges=True)
+    >>> both.patches.shape[1:], both.edge_data.shape[1]
+    ((9, 128), 1280)
     """
-    return _load("animals", return_X_y)
+    return _load("animals", return_X_y, patches, edges)
 
 
-def load_fashion(*, return_X_y: bool = False):
+def load_fashion(*, return_X_y: bool = False, patches: bool = False, edges: bool = False):
     """Fashion-MNIST images (10 clothing classes) as EfficientNet-Lite0 features.
 
     Same layout as :func:`load_animals`; classes T-shirt/top, Trouser, Pullover,
@@ -85,7 +163,13 @@ def load_fashion(*, return_X_y: bool = False):
     Parameters
     ----------
     return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
+        Return ``(data, target)`` instead of a Bunch (not with ``patches`` or
+        ``edges``).
+    patches : bool, default=False
+        Also load ``patches``, float32 (n, 9, 128); see :func:`load_animals`.
+    edges : bool, default=False
+        Also load ``edge_data``, float32 (n, 1280), features of edge maps of the
+        same images (not real sketches); see :func:`load_animals`.
 
     Returns
     -------
@@ -99,4 +183,4 @@ def load_fashion(*, return_X_y: bool = False):
     >>> fashion.target_names[:2].tolist()
     ['T-shirt/top', 'Trouser']
     """
-    return _load("fashion", return_X_y)
+    return _load("fashion", return_X_y, patches, edges)
