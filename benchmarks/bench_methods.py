@@ -36,6 +36,7 @@ import numpy as np
 
 from zeroshash import (
     COSDISHHasher,
+    DoubleBitHasher,
     ITQHasher,
     KSHHasher,
     LSHHasher,
@@ -58,6 +59,7 @@ def hashers(seed):
         "KSH": KSHHasher(random_state=seed),
         "COSDISH": COSDISHHasher(random_state=seed),
         "ZSH": ZSHHasher(random_state=seed),
+        "DBQ": DoubleBitHasher(random_state=seed),
     }
 
 
