@@ -54,3 +54,19 @@ def procrustes_rotation(M: np.ndarray) -> np.ndarray:
     """Orthogonal R (square) maximising ``tr(R^T M)``: R = U V^T for M = U S V^T."""
     U, _, Vt = np.linalg.svd(M)
     return U @ Vt
+
+
+def itq_rotation(V: np.ndarray, max_iter: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """ITQ's rotation of the rows of ``V`` (Gong & Lazebnik 2011) and its loss per iteration.
+
+    Shared by :class:`~zeroshash.ITQHasher` and :class:`~zeroshash.DoubleBitHasher`, so
+    both agree given the same ``random_state``.
+    """
+    k = V.shape[1]
+    R = np.linalg.qr(rng.standard_normal((k, k)))[0]
+    losses = []
+    for _ in range(max_iter):
+        B = np.where(V @ R >= 0, 1.0, -1.0)
+        R = procrustes_rotation(V.T @ B)
+        losses.append(float(np.sum((B - V @ R) ** 2)))
+    return R, np.asarray(losses)

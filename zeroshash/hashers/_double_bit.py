@@ -9,27 +9,11 @@ from scipy.linalg import eigh
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from .._discrete import procrustes_rotation
+from .._discrete import itq_rotation
 from .._principal import principal_directions
 from ..base import BaseHasher
 
 __all__ = ["DoubleBitHasher"]
-
-
-def itq_rotation(V: np.ndarray, max_iter: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    """ITQ's rotation of the rows of ``V`` (Gong & Lazebnik 2011) and its loss per iteration.
-
-    Draws the initial rotation exactly as :class:`~zeroshash.ITQHasher` does, so both
-    hashers agree given the same ``random_state``.
-    """
-    k = V.shape[1]
-    R = np.linalg.qr(rng.standard_normal((k, k)))[0]
-    losses = []
-    for _ in range(max_iter):
-        B = np.where(V @ R >= 0, 1.0, -1.0)
-        R = procrustes_rotation(V.T @ B)
-        losses.append(float(np.sum((B - V @ R) ** 2)))
-    return R, np.asarray(losses)
 
 
 def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg: float):

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from .._discrete import procrustes_rotation
+from .._discrete import itq_rotation
 from .._principal import principal_directions
 from ..base import BaseHasher
 
@@ -117,14 +117,8 @@ class ITQHasher(BaseHasher):
         rng = check_random_state(self.random_state)
         self.mean_, self.components_ = principal_directions(X, self.bits)
         V = (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_
-        R = np.linalg.qr(rng.standard_normal((self.bits, self.bits)))[0]
-        losses = []
-        for _ in range(self.max_iter):
-            B = np.where(V @ R >= 0, 1.0, -1.0)
-            R = procrustes_rotation(V.T @ B)
-            losses.append(float(np.sum((B - V @ R) ** 2)))
+        R, self.quantization_loss_ = itq_rotation(V, self.max_iter, rng)
         self.rotation_ = R
-        self.quantization_loss_ = np.asarray(losses)
         self.n_iter_ = self.max_iter
 
     def _project(self, X):
