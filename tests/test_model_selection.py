@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from zeroshash import LSHHasher, ZSHHasher
+from zeroshash import LSHHasher, PCAHasher, ZSHHasher
 from zeroshash.model_selection import evaluate, seen_unseen_split, zero_shot_retrieval_split
 
 
@@ -49,6 +49,36 @@ def test_evaluate_rows(blobs):
     for row in rows:
         assert 0 <= row["map"] <= 1 and 0 <= row["precision_r"] <= 1
         assert row["fit_seconds"] >= 0
+
+
+class _QuerySideRecorder(PCAHasher):
+    """A single-modality hasher with a query-side encoder that records what it is given."""
+
+    seen: list = []
+
+    def fit(self, X, y=None, word_vecs=None, *, X_query=None):
+        self.seen.append(("fit", np.asarray(X_query).copy()))
+        return super().fit(X, y)
+
+    def transform_query(self, X):
+        self.seen.append(("query", np.asarray(X).copy()))
+        return self.transform(X)
+
+
+def test_evaluate_cross_modal_routes_the_second_modality(blobs):
+    X, y, _ = blobs
+    X_query = X + 100.0  # a distinguishable "other modality", rows paired with X
+    split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=10, random_state=0)
+    (row,) = evaluate({"rec": _QuerySideRecorder(bits=4)}, X, y, split, bits=(4,),
+                      X_query=X_query)
+    (fit_rows, query_rows) = [rows for _, rows in _QuerySideRecorder.seen]
+    np.testing.assert_array_equal(fit_rows, X_query[split.train])
+    np.testing.assert_array_equal(query_rows, X_query[split.query])
+    # A hasher without a query side encodes the other modality with its one function.
+    (single,) = evaluate({"PCAH": PCAHasher()}, X, y, split, bits=(4,), X_query=X_query)
+    assert 0 <= row["map"] <= 1 and 0 <= single["map"] <= 1
+    with pytest.raises(ValueError, match="X_query has 3 rows but X has"):
+        evaluate({"PCAH": PCAHasher()}, X, y, split, bits=(4,), X_query=X_query[:3])
 
 
 def test_zero_shot_split_folds_are_class_disjoint():

@@ -306,7 +306,7 @@ def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
 
 
 def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32, 64),
-             word_vecs=None, radius: int = 2) -> list[dict]:
+             word_vecs=None, radius: int = 2, X_query=None) -> list[dict]:
     """Fit each hasher at each code length on ``split.train`` and score retrieval.
 
     Parameters
@@ -322,6 +322,15 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
         array must be ordered like ``np.unique(y[split.train])``.
     radius : int
         Hamming radius for the precision column.
+    X_query : array-like, optional
+        A second modality for cross-modal retrieval (e.g. sketches or edge maps),
+        row ``i`` paired with ``X[i]``. When given, the queries are
+        ``X_query[split.query]`` and the database stays ``X[split.database]``.
+        Hashers with a query-side encoder (``transform_query``, e.g.
+        :class:`~zeroshash.CrossModalHasher`) are fitted with
+        ``X_query=X_query[split.train]`` and encode the queries with it; any other
+        hasher is fitted on ``X`` alone and encodes both modalities with its one
+        hash function (the single-modality baseline).
 
     Returns
     -------
@@ -345,16 +354,28 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     """
     X = np.asarray(X)
     y = np.asarray(y)
+    if X_query is not None:
+        X_query = np.asarray(X_query)
+        if X_query.shape[0] != X.shape[0]:
+            raise ValueError(f"X_query has {X_query.shape[0]} rows but X has {X.shape[0]}; "
+                             "row i of each must be the same item")
     rows = []
     for name, hasher in hashers.items():
+        cross_modal = X_query is not None and hasattr(hasher, "transform_query")
         for n_bits in bits:
             model = clone(hasher).set_params(bits=n_bits)
+            fit_params = {"X_query": X_query[split.train]} if cross_modal else {}
             start = time.perf_counter()
-            model.fit(X[split.train], y[split.train], word_vecs=word_vecs)
+            model.fit(X[split.train], y[split.train], word_vecs=word_vecs, **fit_params)
             fit_seconds = time.perf_counter() - start
             start = time.perf_counter()
             db_codes = model.transform(X[split.database])
-            query_codes = model.transform(X[split.query])
+            if X_query is None:
+                query_codes = model.transform(X[split.query])
+            elif cross_modal:
+                query_codes = model.transform_query(X_query[split.query])
+            else:
+                query_codes = model.transform(X_query[split.query])
             encode_seconds = time.perf_counter() - start
             scores = retrieval_scores(
                 query_codes, db_codes, y[split.query], y[split.database], radius=radius
