@@ -330,11 +330,12 @@ class AsymmetricHasher(BaseHasher):
         def w_step(Z):
             return np.linalg.solve(label_system, E.T @ Z)
 
-        # Start: random class codes, the label network fitted to them, every database
-        # code at its class's code, the query function fitted to those.
-        Z = _sign(rng.standard_normal((c, r)))
+        # Start as ADSH does, from random database codes; then the class codes (with
+        # the label network's output still zero), the label network and the query
+        # function follow from them by their exact steps.
+        V = _sign(rng.standard_normal((n, r)))
+        Z = _sign(self.mu * (Y.T @ V))
         W = w_step(Z)
-        V = np.asarray(Y @ Z)
         P = p_step(V)
         U = Phi @ P
 
