@@ -108,6 +108,26 @@ class AsymmetricHasher(BaseHasher):
     it adds nothing beyond free class codes and cannot encode unseen classes; with
     word vectors the codes of unseen classes come from the same linear map.
 
+    Notes
+    -----
+    What the alternation does: it starts, as ADSH does, from random database codes.
+    Because ``S`` depends on the labels only and the V-step is separable over rows
+    given ``U``, the database codes settle (in a few iterations) on one code per
+    class, and that code is ``Z``: ``database_codes_`` then equals
+    ``class_codes_[y]``. The class codes are driven by the many database rows tied
+    to them (``mu`` times a class's size against a weight of 1 for the label
+    network's fit), so the label network follows the class codes rather than
+    shaping them; in ADSQ the LabelNet is trained with its own loss first and
+    guides the image networks. Searching new (e.g. unseen-class) items goes through
+    :meth:`transform` on both sides; ``database_codes_`` serve the asymmetric use,
+    queries by :meth:`transform` against stored training rows.
+
+    Defaults were set by reasoning, not tuned on test classes: ``gamma = mu = 1``
+    weigh the two ties like the (per-row averaged) pairwise term; ``epsilon = 1e-2``
+    is the kernel ridge of :class:`~zeroshash.ZSHHasher` and of the published SDH
+    code; ``lam = 1`` shrinks the label network so that classes with similar word
+    vectors get similar codes.
+
     Parameters
     ----------
     bits : int, default=64
