@@ -5,6 +5,7 @@ from importlib import import_module
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import (
+    AsymmetricHasher,
     COSDISHHasher,
     DoubleBitHasher,
     ITQHasher,
@@ -19,6 +20,7 @@ from .hashers import (
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "AsymmetricHasher",
     "BaseHasher",
     "COSDISHHasher",
     "DoubleBitHasher",
