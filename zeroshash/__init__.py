@@ -5,6 +5,7 @@ from importlib import import_module
 from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import (
+    BiBranchHasher,
     COSDISHHasher,
     DoubleBitHasher,
     ITQHasher,
@@ -20,6 +21,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "BaseHasher",
+    "BiBranchHasher",
     "COSDISHHasher",
     "DoubleBitHasher",
     "HammingIndex",

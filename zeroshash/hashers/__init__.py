@@ -1,5 +1,6 @@
 """The hashers, one private module per method."""
 
+from ._bibranch import BiBranchHasher
 from ._cosdish import COSDISHHasher
 from ._double_bit import DoubleBitHasher
 from ._ksh import KSHHasher
@@ -9,5 +10,5 @@ from ._sdh import SDHHasher
 from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["COSDISHHasher", "DoubleBitHasher", "ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher",
-           "SDHHasher", "SpectralHasher", "ZSHHasher"]
+__all__ = ["BiBranchHasher", "COSDISHHasher", "DoubleBitHasher", "ITQHasher", "KSHHasher",
+           "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher", "ZSHHasher"]
