@@ -55,8 +55,8 @@ def test_class_code_sweeps_reach_a_single_flip_minimum(seed):
             assert _class_objective(D, T, M, weight) >= best - 1e-9
 
 
-def test_class_code_sweeps_on_tiny_problem_match_enumeration_when_convex_in_practice():
-    # One class pair, one bit per class code: four candidates, enumerate them.
+def test_class_code_sweeps_separate_a_dissimilar_pair():
+    # One class pair, one bit each: a target of -1 is met only by opposite codes.
     T = np.array([[1.0, -1.0], [-1.0, 1.0]])
     M = np.zeros((2, 1))
     C = class_code_sweeps(np.ones((2, 1)), T, M, weight=1.0, n_sweeps=5)
