@@ -7,6 +7,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from zeroshash import (
     AsymmetricHasher,
+    BiBranchHasher,
     COSDISHHasher,
     DoubleBitHasher,
     ITQHasher,
@@ -42,6 +43,8 @@ ESTIMATORS = [
     AsymmetricHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
     AsymmetricHasher(bits=8, n_anchors=20, max_iter=3, word_vecs=hashed_word_vector,
                      random_state=0),
+    BiBranchHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
+    BiBranchHasher(bits=8, n_anchors=20, max_iter=3, word_vecs=hashed_word_vector, random_state=0),
 ]
 
 

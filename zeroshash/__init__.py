@@ -6,6 +6,7 @@ from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import (
     AsymmetricHasher,
+    BiBranchHasher,
     COSDISHHasher,
     DoubleBitHasher,
     ITQHasher,
@@ -22,6 +23,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "AsymmetricHasher",
     "BaseHasher",
+    "BiBranchHasher",
     "COSDISHHasher",
     "DoubleBitHasher",
     "HammingIndex",

@@ -1,6 +1,7 @@
 """The hashers, one private module per method."""
 
 from ._asymmetric import AsymmetricHasher
+from ._bibranch import BiBranchHasher
 from ._cosdish import COSDISHHasher
 from ._double_bit import DoubleBitHasher
 from ._ksh import KSHHasher
@@ -10,5 +11,5 @@ from ._sdh import SDHHasher
 from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["AsymmetricHasher", "COSDISHHasher", "DoubleBitHasher", "ITQHasher", "KSHHasher",
-           "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher", "ZSHHasher"]
+__all__ = ["AsymmetricHasher", "BiBranchHasher", "COSDISHHasher", "DoubleBitHasher", "ITQHasher",
+           "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher", "ZSHHasher"]

@@ -1,0 +1,246 @@
+import numpy as np
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from zeroshash import BiBranchHasher, pack_bits
+from zeroshash.hashers._bibranch import class_code_sweeps
+from zeroshash.metrics import mean_average_precision
+
+SMALL = dict(bits=16, n_anchors=60, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"mu": 0.0, "lam": 0.0}, {"alpha": 10.0, "margin": 0.0}, {"nu": 1.0, "eta": 0.1},
+     {"beta": 0.0, "ridge": 1e-2}],
+)
+@pytest.mark.parametrize("with_word_vecs", [True, False])
+def test_objective_never_increases(blobs, params, with_word_vecs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**{**SMALL, "max_iter": 12, "tol": 0.0, **params})
+    h.fit(X, y, word_vecs if with_word_vecs else None)
+    assert h.n_iter_ == len(h.objective_) >= 2  # stops early only at a fixed point
+    steps = np.diff(h.objective_)
+    assert np.all(steps <= 1e-9 * np.abs(h.objective_[:-1])), h.objective_
+
+
+def _class_objective(C, T, M, weight):
+    r = C.shape[1]
+    return weight * np.sum((T - C @ C.T / r) ** 2) - 2 * np.sum(C * M)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_class_code_sweeps_reach_a_single_flip_minimum(seed):
+    rng = np.random.RandomState(seed)
+    k, r = 5, 6
+    V = rng.randn(k, 3)
+    V /= np.linalg.norm(V, axis=1, keepdims=True)
+    T = V @ V.T - 0.2
+    np.fill_diagonal(T, 1.0)
+    M = rng.randn(k, r) * rng.choice([0.1, 3.0])
+    weight = rng.choice([0.5, 5.0, 50.0])
+    C0 = np.where(rng.randn(k, r) >= 0, 1.0, -1.0)
+    C = class_code_sweeps(C0, T, M, weight, n_sweeps=50)
+    assert set(np.unique(C)) <= {-1.0, 1.0}
+    best = _class_objective(C, T, M, weight)
+    assert best <= _class_objective(C0, T, M, weight) + 1e-12
+    # Exact coordinate descent: no single flip (evaluated directly) lowers the objective.
+    for a in range(k):
+        for j in range(r):
+            D = C.copy()
+            D[a, j] = -D[a, j]
+            assert _class_objective(D, T, M, weight) >= best - 1e-9
+
+
+def test_class_code_sweeps_separate_a_dissimilar_pair():
+    # One class pair, one bit each: a target of -1 is met only by opposite codes.
+    T = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    M = np.zeros((2, 1))
+    C = class_code_sweeps(np.ones((2, 1)), T, M, weight=1.0, n_sweeps=5)
+    assert C[0, 0] == -C[1, 0]  # the target asks for opposite codes
+
+
+def test_fitted_attributes(blobs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
+    k, d = word_vecs.shape
+    assert h.anchors_.shape == (60, X.shape[1])
+    assert h.projection_.shape == (61, 16)
+    assert h.semantic_projection_.shape == (d, 16)
+    assert h.class_codes_.shape == (k, 16) and h.class_codes_.dtype == np.uint8
+    assert set(np.unique(h.class_codes_)) <= {0, 1}
+    assert h.classifier_.shape == (16, k)
+    assert h.decoder_.shape == (16, X.shape[1])
+    np.testing.assert_allclose(np.linalg.norm(h.class_vectors_, axis=1), 1.0)
+    np.testing.assert_allclose(np.diag(h.similarity_targets_), 1.0)
+    cosine = h.class_vectors_ @ h.class_vectors_.T
+    off = ~np.eye(k, dtype=bool)
+    assert h.margin_ == pytest.approx(max(cosine[off].mean(), 0.0))
+    np.testing.assert_allclose(
+        h.similarity_targets_[off], np.clip(cosine[off] - h.margin_, -1, 1)
+    )
+    assert h.max_iter >= h.n_iter_ == len(h.objective_) >= 1
+    assert list(h.get_feature_names_out()) == [f"bibranchhasher{i}" for i in range(16)]
+
+
+def test_class_codes_are_pushed_apart(blobs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
+    codes = h.class_codes_.astype(int)
+    dist = (codes[:, None, :] != codes[None, :, :]).sum(-1)
+    off = ~np.eye(6, dtype=bool)
+    # Classes not nearly synonymous get distinct codes, dissimilar ones far apart.
+    assert np.all(dist[off & (h.similarity_targets_ < 0.8)] >= 2)
+    assert np.all(dist[off & (h.similarity_targets_ < -0.5)] >= 10)
+    # Semantically closer classes get closer codes (rank correlation over pairs).
+    iu = np.triu_indices(6, 1)
+    cos = h.similarity_targets_[iu]
+    assert np.corrcoef(np.argsort(np.argsort(cos)), np.argsort(np.argsort(-dist[iu])))[0, 1] > 0.5
+
+
+def test_one_hot_mode_without_word_vectors(blobs):
+    X, y, _ = blobs
+    h = BiBranchHasher(**SMALL).fit(X, y)
+    np.testing.assert_array_equal(h.class_vectors_, np.eye(6))
+    assert h.margin_ == 0.0
+    np.testing.assert_array_equal(h.similarity_targets_, np.eye(6))
+    # With V = I the semantic branch is C / (1 + ridge): it returns the class codes.
+    np.testing.assert_array_equal(h.encode_classes(np.eye(6)), h.class_codes_)
+
+
+@pytest.fixture
+def semantic_blobs():
+    """Eight classes whose features are a linear image of their 6-d class vectors."""
+    rng = np.random.RandomState(0)
+    V = rng.randn(8, 6)
+    y = np.repeat(np.arange(8), 40)
+    X = V[y] @ rng.randn(6, 20) + 0.5 * rng.randn(y.size, 20)
+    return X, y, V
+
+
+def test_encode_classes_gives_codes_for_unseen_classes(semantic_blobs):
+    X, y, V = semantic_blobs
+    seen = y < 6
+    h = BiBranchHasher(bits=32, n_anchors=100, random_state=0).fit(X[seen], y[seen], V[:6])
+    # The semantic branch reproduces the seen classes' codes almost everywhere...
+    assert (h.encode_classes(V[:6]) == h.class_codes_).mean() > 0.95
+    # ...and embeds the unseen classes from their vectors: unseen images are nearer
+    # (in Hamming distance) to their own class's code than to the other unseen one's.
+    unseen_codes = h.encode_classes(V[6:])
+    assert unseen_codes.shape == (2, 32) and unseen_codes.dtype == np.uint8
+    image_codes = h.transform(X[~seen])
+    dist = (image_codes[:, None, :] != unseen_codes[None, :, :]).sum(-1)
+    assert np.mean(dist.argmin(axis=1) + 6 == y[~seen]) > 0.9
+
+
+def test_encode_classes_checks_its_input(blobs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**SMALL)
+    with pytest.raises(NotFittedError):
+        h.encode_classes(word_vecs)
+    h.fit(X, y, word_vecs)
+    with pytest.raises(ValueError, match="2 features, but BiBranchHasher was fitted with"):
+        h.encode_classes(word_vecs[:, :2])
+    with pytest.raises(ValueError, match="NaN"):
+        h.encode_classes(np.full((1, 3), np.nan))
+    # A 1-D vector is not silently taken as a batch.
+    with pytest.raises(ValueError, match="2D array"):
+        h.encode_classes(word_vecs[0])
+
+
+def test_transform_encode_decision_function_agree(blobs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
+    proj = h.decision_function(X)
+    bits = h.transform(X)
+    assert bits.dtype == np.uint8 and bits.shape == (X.shape[0], 16)
+    np.testing.assert_array_equal(bits, (proj >= 0).astype(np.uint8))
+    np.testing.assert_array_equal(h.encode(X), pack_bits(bits))
+    np.testing.assert_array_equal(h.fit_transform(X, y, word_vecs=word_vecs), bits)
+
+
+def test_deterministic_under_random_state(blobs):
+    X, y, word_vecs = blobs
+    a = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
+    b = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
+    np.testing.assert_array_equal(a.projection_, b.projection_)
+    np.testing.assert_array_equal(a.class_codes_, b.class_codes_)
+    c = BiBranchHasher(**{**SMALL, "random_state": 1}).fit(X, y, word_vecs)
+    assert not np.array_equal(a.anchors_, c.anchors_)
+
+
+def test_word_vector_forms_give_the_same_model(blobs):
+    X, y, word_vecs = blobs
+    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
+    labels = names[y]
+    reference = BiBranchHasher(**SMALL).fit(X, labels, word_vecs).encode(X)
+    as_dict = dict(zip(names, word_vecs))
+    for source in (as_dict, as_dict.get):
+        codes = BiBranchHasher(**SMALL).fit(X, labels, word_vecs=source).encode(X)
+        np.testing.assert_array_equal(codes, reference)
+    in_init = BiBranchHasher(**SMALL, word_vecs=as_dict).fit(X, labels).encode(X)
+    np.testing.assert_array_equal(in_init, reference)
+
+
+def test_pipeline_carries_word_vectors(blobs):
+    X, y, word_vecs = blobs
+    pipe = make_pipeline(StandardScaler(), BiBranchHasher(**SMALL))
+    pipe.fit(X, y, bibranchhasher__word_vecs=word_vecs)
+    assert pipe.transform(X).shape == (X.shape[0], 16)
+
+
+def test_unseen_classes_retrieve_each_other(blobs):
+    X, y, word_vecs = blobs
+    seen = y < 4
+    h = BiBranchHasher(bits=32, n_anchors=100, random_state=0)
+    codes = h.fit(X[seen], y[seen], word_vecs[:4]).transform(X)
+    unseen_map = mean_average_precision(codes[~seen][::4], codes, y[~seen][::4], y)
+    assert unseen_map > 2 / 6
+
+
+def test_both_word_vector_sources_is_an_error(blobs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**SMALL, word_vecs=word_vecs)
+    with pytest.raises(ValueError, match="both to the constructor and to fit"):
+        h.fit(X, y, word_vecs=word_vecs)
+
+
+@pytest.mark.parametrize(
+    "mutate, match",
+    [
+        (lambda X, y, w: (np.where(X > 3, np.nan, X), y, w), "NaN"),
+        (lambda X, y, w: (X[:, 0], y, w), "2D array"),
+        (lambda X, y, w: (X, y[:-1], w), "inconsistent numbers of samples"),
+        (lambda X, y, w: (X, y, w[:5]), "5 rows but y has 6 classes"),
+        (lambda X, y, w: (X, y, {0: w[0]}), r"no vector for 5 class\(es\)"),
+        (lambda X, y, w: (X[:1], y[:1], w[:1]), "got 1 sample"),
+        (lambda X, y, w: (X, None, w), "requires y"),
+    ],
+)
+def test_bad_input_fails_before_any_work(blobs, mutate, match):
+    h = BiBranchHasher(**SMALL)
+    with pytest.raises(ValueError, match=match):
+        h.fit(*mutate(*blobs))
+    assert not hasattr(h, "anchors_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [({"bits": 0}, "bits"), ({"n_anchors": 0}, "n_anchors"), ({"margin": "big"}, "margin"),
+     ({"margin": 3.0}, "margin"), ({"margin": -0.5}, "margin"), ({"nu": 0.0}, "nu"),
+     ({"ridge": 0.0}, "ridge"), ({"mu": -1.0}, "mu"), ({"bits": 8.5}, "bits")],
+)
+def test_bad_parameters(blobs, params, match):
+    X, y, word_vecs = blobs
+    with pytest.raises(InvalidParameterError, match=match):
+        BiBranchHasher(**params).fit(X, y, word_vecs)
+
+
+def test_transform_checks_feature_count(blobs):
+    X, y, word_vecs = blobs
+    h = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
+    with pytest.raises(ValueError, match="20 features"):
+        h.transform(X[:, :5])
