@@ -11,6 +11,7 @@ from zeroshash import (
     ITQHasher,
     KSHHasher,
     LSHHasher,
+    PartAlignHasher,
     PCAHasher,
     SDHHasher,
     SpectralHasher,
@@ -38,6 +39,9 @@ ESTIMATORS = [
     DoubleBitHasher(bits=2, within_class_reg=None, max_iter=5, random_state=0),
     DoubleBitHasher(bits=2, max_iter=5, random_state=0),
     COSDISHHasher(bits=8, n_iter=2, random_state=0),
+    PartAlignHasher(bits=8, n_parts=3, n_anchors=20, max_iter=3, random_state=0),
+    PartAlignHasher(bits=8, n_parts=3, n_anchors=20, max_iter=3, mix_ratio=1.0,
+                    word_vecs=hashed_word_vector, random_state=0),
 ]
 
 
