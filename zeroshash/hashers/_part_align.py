@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
@@ -311,9 +312,11 @@ class PartAlignHasher(BaseHasher):
         flat_class = np.repeat(y, part_of.shape[1])
         cell = flat_part * n_classes + flat_class
         counts = np.bincount(cell, minlength=n_parts * n_classes).reshape(n_parts, n_classes)
-        sums = np.zeros((n_parts * n_classes, d))
-        np.add.at(sums, cell, patches)
-        sums = sums.reshape(n_parts, n_classes, d)
+        members = sp.csr_matrix(
+            (np.ones(cell.size), (cell, np.arange(cell.size))),
+            shape=(n_parts * n_classes, cell.size),
+        )
+        sums = np.asarray(members @ patches, dtype=np.float64).reshape(n_parts, n_classes, d)
         maps = np.empty((n_parts, s, d))
         for k in range(n_parts):
             dev = sums[k] - counts[k][:, None] * centers[k]
@@ -333,13 +336,13 @@ class PartAlignHasher(BaseHasher):
             comps = table[part_of, y[:, None]]
             dist = np.sum((X3 - comps) ** 2, axis=2)
             nearest = np.argsort(dist, axis=1, kind="stable")[:, :n_mix]
-            mixed = X3.astype(np.float64, copy=True)
+            mixed = X3.copy()
             mixed[rows, nearest] = comps[rows, nearest]
             views.append(mixed.reshape(n, -1))
         n_mask = int(np.floor(self.mask_ratio * p + 0.5))
         if n_mask:
             masked_idx = np.argsort(rng.random_sample((n, p)), axis=1)[:, :n_mask]
-            masked = X3.astype(np.float64, copy=True)
+            masked = X3.copy()
             masked[rows, masked_idx] = centers[part_of[rows, masked_idx]]
             views.append(masked.reshape(n, -1))
         return views
@@ -394,14 +397,15 @@ class PartAlignHasher(BaseHasher):
         B = np.where(rng.standard_normal((n, r)) >= 0, 1.0, -1.0)
         W, D = split_wd(wd_step(B))
         P = p_step.solve(np.tile(B, (n_views, 1)))
+        PhiP = hash_outputs(P)
         objective = []
         for _ in range(self.max_iter):
-            PhiP = hash_outputs(P)
             Q = S @ W.T + self.alpha * (Xr @ D.T) + self.nu * PhiP.sum(axis=0)
             B = dcc_update(B, Q, np.hstack([W, np.sqrt(self.alpha) * D]))
             W, D = split_wd(wd_step(B))
             P = p_step.solve(np.tile(B, (n_views, 1)))
-            objective.append(self._objective(S, Xr, B, W, D, hash_outputs(P), P))
+            PhiP = hash_outputs(P)
+            objective.append(self._objective(S, Xr, B, W, D, PhiP, P))
             if len(objective) > 1 and objective[-2] - objective[-1] <= self.tol * abs(
                 objective[-2]
             ):
