@@ -104,6 +104,19 @@ class PartAlignHasher(BaseHasher):
     one-hot and nothing semantic transfers to unseen classes (the parts, views and
     reconstruction term still apply).
 
+    Notes
+    -----
+    Defaults were set by reasoning (both regression targets have unit RMS row norm,
+    so ``alpha=1`` weighs classification and reconstruction equally; a third of the
+    patches per view) and then checked on *seen* classes only: embedded animals and
+    fashion patches, 32 bits, 2 seeded splits, 2 of the 7 seen classes held out as
+    pseudo-unseen. Mean held-out mAP, default / without mixed and masked views /
+    without reconstruction (``alpha=0``) / mixed view only: animals 0.391 / 0.385 /
+    0.332 / 0.365, fashion 0.442 / 0.463 / 0.295 / 0.448. The reconstruction term
+    clearly helps transfer; the two views are within the noise of so few folds (they
+    are kept on as the method's defining components; ``mix_ratio=0, mask_ratio=0``
+    turns them off).
+
     Parameters
     ----------
     bits : int, default=64
