@@ -239,3 +239,42 @@ def test_unseen_classes_retrieve_each_other(patches):
     codes = h.transform(X)
     unseen_map = mean_average_precision(codes[~seen][::4], codes, y[~seen][::4], y)
     assert unseen_map > 2 / 6  # chance is 1/6
+
+
+def test_objective_matches_independent_formula(patches, monkeypatch):
+    """objective_[-1] is the documented objective at the final codes and fitted blocks."""
+    from zeroshash.hashers import _part_align
+
+    captured = []
+    real_dcc = _part_align.dcc_update
+
+    def spy(*args, **kwargs):
+        captured.append(real_dcc(*args, **kwargs).copy())
+        return captured[-1]
+
+    monkeypatch.setattr(_part_align, "dcc_update", spy)
+    X, y, word_vecs = patches
+    h = PartAlignHasher(**{**SMALL, "max_iter": 4, "tol": 0.0, "mask_ratio": 0.0, "nu": 1e-2})
+    h.fit(X, y, word_vecs)
+    B = captured[-1]
+    flat = X.reshape(len(X), -1)
+    S = h.class_vectors_[y]
+    recon = flat - flat.mean(axis=0)
+    recon /= np.sqrt(np.mean(np.sum(recon**2, axis=1)))
+    part_of = np.argmin(((X[:, :, None] - h.part_centers_[None, None]) ** 2).sum(-1), axis=2)
+    (mixed,) = h._views(X, part_of, y, h.class_vectors_, h.part_centers_,
+                        h.part_semantic_maps_, None)
+
+    def phi(Z):
+        d2 = ((Z[:, None, :] - h.anchors_[None]) ** 2).sum(-1)
+        return np.hstack([np.exp(-d2 / h.bandwidth_), np.ones((len(Z), 1))])
+
+    W, D, P = h.semantic_projection_, h.decoder_, h.projection_
+    expected = (
+        np.sum((S - B @ W) ** 2) + h.lam * np.sum(W**2)
+        + h.alpha * (np.sum((recon - B @ D) ** 2) + h.lam * np.sum(D**2))
+        + h.nu * (np.sum((B - phi(flat) @ P) ** 2) + np.sum((B - phi(mixed) @ P) ** 2)
+                  + h.delta * np.sum(P**2))
+    )
+    assert h.n_views_ == 2
+    assert h.objective_[-1] == pytest.approx(expected, rel=1e-6)
