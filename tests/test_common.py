@@ -13,6 +13,7 @@ from zeroshash import (
     ITQHasher,
     KSHHasher,
     LSHHasher,
+    PartAlignHasher,
     PCAHasher,
     SDHHasher,
     SpectralHasher,
@@ -45,6 +46,9 @@ ESTIMATORS = [
                      random_state=0),
     BiBranchHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
     BiBranchHasher(bits=8, n_anchors=20, max_iter=3, word_vecs=hashed_word_vector, random_state=0),
+    PartAlignHasher(bits=8, n_parts=3, n_anchors=20, max_iter=3, random_state=0),
+    PartAlignHasher(bits=8, n_parts=3, n_anchors=20, max_iter=3, mix_ratio=1.0,
+                    word_vecs=hashed_word_vector, random_state=0),
 ]
 
 

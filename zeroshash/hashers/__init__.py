@@ -6,10 +6,12 @@ from ._cosdish import COSDISHHasher
 from ._double_bit import DoubleBitHasher
 from ._ksh import KSHHasher
 from ._lsh import LSHHasher
+from ._part_align import PartAlignHasher
 from ._pca import ITQHasher, PCAHasher
 from ._sdh import SDHHasher
 from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
 __all__ = ["AsymmetricHasher", "BiBranchHasher", "COSDISHHasher", "DoubleBitHasher", "ITQHasher",
-           "KSHHasher", "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher", "ZSHHasher"]
+           "KSHHasher", "LSHHasher", "PartAlignHasher", "PCAHasher", "SDHHasher", "SpectralHasher",
+           "ZSHHasher"]
