@@ -6,6 +6,7 @@ from ._codes import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import (
     COSDISHHasher,
+    CrossModalHasher,
     DoubleBitHasher,
     ITQHasher,
     KSHHasher,
@@ -21,6 +22,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "BaseHasher",
     "COSDISHHasher",
+    "CrossModalHasher",
     "DoubleBitHasher",
     "HammingIndex",
     "ITQHasher",

@@ -1,6 +1,7 @@
 """The hashers, one private module per method."""
 
 from ._cosdish import COSDISHHasher
+from ._cross_modal import CrossModalHasher
 from ._double_bit import DoubleBitHasher
 from ._ksh import KSHHasher
 from ._lsh import LSHHasher
@@ -9,5 +10,5 @@ from ._sdh import SDHHasher
 from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["COSDISHHasher", "DoubleBitHasher", "ITQHasher", "KSHHasher", "LSHHasher", "PCAHasher",
-           "SDHHasher", "SpectralHasher", "ZSHHasher"]
+__all__ = ["COSDISHHasher", "CrossModalHasher", "DoubleBitHasher", "ITQHasher", "KSHHasher",
+           "LSHHasher", "PCAHasher", "SDHHasher", "SpectralHasher", "ZSHHasher"]
