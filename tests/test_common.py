@@ -7,6 +7,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from zeroshash import (
     COSDISHHasher,
+    CrossModalHasher,
     DoubleBitHasher,
     ITQHasher,
     KSHHasher,
@@ -38,6 +39,9 @@ ESTIMATORS = [
     DoubleBitHasher(bits=2, within_class_reg=None, max_iter=5, random_state=0),
     DoubleBitHasher(bits=2, max_iter=5, random_state=0),
     COSDISHHasher(bits=8, n_iter=2, random_state=0),
+    CrossModalHasher(bits=8, n_anchors=20, n_components=4, max_iter=3, random_state=0),
+    CrossModalHasher(bits=8, n_anchors=20, n_components=4, max_iter=3,
+                     word_vecs=hashed_word_vector, random_state=0),
 ]
 
 

@@ -433,7 +433,7 @@ class CrossModalHasher(BaseHasher):
         -------
         projections : ndarray of shape (n_samples, bits), dtype float64
         """
-        check_is_fitted(self)
+        check_is_fitted(self, ["query_projection_", "n_query_features_in_"])
         X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if X.shape[1] != self.n_query_features_in_:
             raise ValueError(
