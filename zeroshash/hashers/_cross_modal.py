@@ -142,6 +142,16 @@ class CrossModalHasher(BaseHasher):
     With no word vectors, ``Y`` is the one-hot label matrix (the graph is then uniform
     between distinct classes, and nothing semantic transfers to unseen classes).
 
+    Notes
+    -----
+    Defaults. ``nu`` follows the released code's loss weights (see the parameter);
+    ``mu = 1`` puts the fusion branch on the decoder's scale. A check on *seen* classes
+    only (both embedded datasets, the seen classes of one zero-shot split, two folds
+    holding out 2 of them as pseudo-unseen, 32 bits, edge-map queries against images)
+    gave mean mAP 0.594 with ``mu = 1`` at ``nu`` = 0.005 or 0.05, 0.540 at ``nu =
+    0.5``; without the fusion branch (``mu = 0``) 0.535, 0.442 and 0.384. The fusion
+    term is kept for that reason, not only for faithfulness.
+
     Parameters
     ----------
     bits : int, default=64
