@@ -9,6 +9,7 @@ from zeroshash import (
     AsymmetricHasher,
     BiBranchHasher,
     COSDISHHasher,
+    CrossModalHasher,
     DoubleBitHasher,
     ITQHasher,
     KSHHasher,
@@ -49,6 +50,9 @@ ESTIMATORS = [
     PartAlignHasher(bits=8, n_parts=3, n_anchors=20, max_iter=3, random_state=0),
     PartAlignHasher(bits=8, n_parts=3, n_anchors=20, max_iter=3, mix_ratio=1.0,
                     word_vecs=hashed_word_vector, random_state=0),
+    CrossModalHasher(bits=8, n_anchors=20, n_components=4, max_iter=3, random_state=0),
+    CrossModalHasher(bits=8, n_anchors=20, n_components=4, max_iter=3,
+                     word_vecs=hashed_word_vector, random_state=0),
 ]
 
 

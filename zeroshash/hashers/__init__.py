@@ -3,6 +3,7 @@
 from ._asymmetric import AsymmetricHasher
 from ._bibranch import BiBranchHasher
 from ._cosdish import COSDISHHasher
+from ._cross_modal import CrossModalHasher
 from ._double_bit import DoubleBitHasher
 from ._ksh import KSHHasher
 from ._lsh import LSHHasher
@@ -12,6 +13,6 @@ from ._sdh import SDHHasher
 from ._sh import SpectralHasher
 from ._zsh import ZSHHasher
 
-__all__ = ["AsymmetricHasher", "BiBranchHasher", "COSDISHHasher", "DoubleBitHasher", "ITQHasher",
-           "KSHHasher", "LSHHasher", "PartAlignHasher", "PCAHasher", "SDHHasher", "SpectralHasher",
-           "ZSHHasher"]
+__all__ = ["AsymmetricHasher", "BiBranchHasher", "COSDISHHasher", "CrossModalHasher",
+           "DoubleBitHasher", "ITQHasher", "KSHHasher", "LSHHasher", "PartAlignHasher",
+           "PCAHasher", "SDHHasher", "SpectralHasher", "ZSHHasher"]
