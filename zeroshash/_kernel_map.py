@@ -54,6 +54,19 @@ def rbf_features(d2: np.ndarray, bandwidth: float, bias: bool = True) -> np.ndar
     return out
 
 
+def fit_anchor_map(X: np.ndarray, n_anchors: int, rng: np.random.RandomState):
+    """Anchors, bandwidth and the float64 training features ``Phi`` (n, m + 1) of X.
+
+    The first step of every RBF-anchor kernel hasher: draw the anchors, set the
+    bandwidth from the training distances and map the training rows.
+    """
+    anchors = choose_anchors(X, n_anchors, rng)
+    d2 = squared_distances(X, anchors)
+    bandwidth = bandwidth_from_sq_distances(d2)
+    Phi = rbf_features(d2, bandwidth).astype(np.float64, copy=False)
+    return anchors, bandwidth, Phi
+
+
 def project_rbf(X: np.ndarray, anchors: np.ndarray, bandwidth: float, W: np.ndarray) -> np.ndarray:
     """phi(X) @ W in float64, computed block by block so memory stays O(block x n_anchors)."""
     a_sq = np.einsum("ij,ij->i", anchors, anchors)

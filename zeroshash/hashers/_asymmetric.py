@@ -11,14 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._discrete import dcc_update
-from .._kernel_map import (
-    bandwidth_from_sq_distances,
-    choose_anchors,
-    gram,
-    project_rbf,
-    rbf_features,
-    squared_distances,
-)
+from .._kernel_map import fit_anchor_map, gram, project_rbf
 from ..base import BaseHasher
 
 __all__ = ["AsymmetricHasher"]
@@ -325,11 +318,7 @@ class AsymmetricHasher(BaseHasher):
         n, r, c = X.shape[0], self.bits, self.classes_.shape[0]
         Y = sp.csr_matrix((np.ones(n), (np.arange(n), y)), shape=(n, c))
 
-        anchors = choose_anchors(X, self.n_anchors, rng)
-        d2 = squared_distances(X, anchors)
-        bandwidth = bandwidth_from_sq_distances(d2)
-        Phi = rbf_features(d2, bandwidth).astype(np.float64, copy=False)
-        del d2
+        anchors, bandwidth, Phi = fit_anchor_map(X, self.n_anchors, rng)
         # P-step: eigendecomposition of Phi^T Phi, once.
         phi_eigvals, phi_eigvecs = np.linalg.eigh(gram(Phi))
         phi_eigvals = np.maximum(phi_eigvals, 0.0)

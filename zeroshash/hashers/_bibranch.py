@@ -10,14 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._discrete import dcc_update
-from .._kernel_map import (
-    RidgeOnFeatures,
-    bandwidth_from_sq_distances,
-    choose_anchors,
-    project_rbf,
-    rbf_features,
-    squared_distances,
-)
+from .._kernel_map import RidgeOnFeatures, fit_anchor_map, project_rbf
 from ..base import BaseHasher
 
 __all__ = ["BiBranchHasher"]
@@ -357,11 +350,7 @@ class BiBranchHasher(BaseHasher):
         scale = np.sqrt(np.sum(Xc**2) / (n * r))
         Xc /= scale if scale > 0 else 1.0
 
-        anchors = choose_anchors(X, self.n_anchors, rng)
-        d2 = squared_distances(X, anchors)
-        bandwidth = bandwidth_from_sq_distances(d2)
-        Phi = rbf_features(d2, bandwidth).astype(np.float64, copy=False)
-        del d2
+        anchors, bandwidth, Phi = fit_anchor_map(X, self.n_anchors, rng)
         p_step = RidgeOnFeatures(Phi, self.epsilon)
 
         # Initial class codes: random hyperplanes on the class vectors (semantics kept).

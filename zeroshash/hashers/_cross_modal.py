@@ -15,10 +15,8 @@ from .._discrete import dcc_update
 from .._kernel_map import (
     RidgeOnFeatures,
     bandwidth_from_sq_distances,
-    choose_anchors,
+    fit_anchor_map,
     project_rbf,
-    rbf_features,
-    squared_distances,
 )
 from .._principal import principal_directions
 from ..base import BaseHasher
@@ -366,11 +364,7 @@ class CrossModalHasher(BaseHasher):
 
         encoders = []
         for M in (X, S):
-            anchors = choose_anchors(M, self.n_anchors, rng)
-            d2 = squared_distances(M, anchors)
-            bandwidth = bandwidth_from_sq_distances(d2)
-            Phi = rbf_features(d2, bandwidth).astype(np.float64, copy=False)
-            del d2
+            anchors, bandwidth, Phi = fit_anchor_map(M, self.n_anchors, rng)
             encoders.append((anchors, bandwidth, Phi, RidgeOnFeatures(Phi, self.delta)))
         fusion_gram, counts = self._fusion_gram(X, S, y, graph)
         # U-step, ridge at class level (push-through identity):

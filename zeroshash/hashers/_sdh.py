@@ -9,14 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from .._discrete import dcc_update
-from .._kernel_map import (
-    RidgeOnFeatures,
-    bandwidth_from_sq_distances,
-    choose_anchors,
-    project_rbf,
-    rbf_features,
-    squared_distances,
-)
+from .._kernel_map import RidgeOnFeatures, fit_anchor_map, project_rbf
 from ..base import BaseHasher
 
 __all__ = ["SDHHasher"]
@@ -172,11 +165,7 @@ class SDHHasher(BaseHasher):
         n, r = X.shape[0], self.bits
         Y = np.eye(self.classes_.shape[0])[y]
 
-        anchors = choose_anchors(X, self.n_anchors, rng)
-        d2 = squared_distances(X, anchors)
-        bandwidth = bandwidth_from_sq_distances(d2)
-        Phi = rbf_features(d2, bandwidth).astype(np.float64, copy=False)
-        del d2
+        anchors, bandwidth, Phi = fit_anchor_map(X, self.n_anchors, rng)
         f_step = RidgeOnFeatures(Phi, self.delta)
 
         def g_step(B):
