@@ -17,7 +17,15 @@ mAP) over seeds:
 * ``fit s``: training seconds.
 
 Every method runs with its published default hyper-parameters and
-``random_state=seed``; ZSH gets the class word vectors, the others ignore them.
+``random_state=seed``; the methods with a semantic side (ZSH, BiBranch, PartAlign,
+CrossModal, Asymmetric) get the class word vectors, the others ignore them.
+
+Inputs differ where the method needs them: PartAlign reads the patch-level
+features (``patches=True``: 3x3 grid of 128-d patches), and CrossModal is scored in
+a second table, *cross-modal*, where the queries are the unseen images' edge maps
+through the same CNN (``edges=True``; a stand-in for sketches, not sketches) and the
+database is the images; the single-modality methods there encode both modalities
+with their one hash function (``evaluate(..., X_query=...)``).
 ``--quick`` runs seed 0 only. On a shared machine, ``--wait-while PATH`` pauses
 before each fit while the file PATH exists (e.g. a lock that
 another user's timing run holds).
@@ -35,11 +43,15 @@ from collections import defaultdict
 import numpy as np
 
 from zeroshash import (
+    AsymmetricHasher,
+    BiBranchHasher,
     COSDISHHasher,
+    CrossModalHasher,
     DoubleBitHasher,
     ITQHasher,
     KSHHasher,
     LSHHasher,
+    PartAlignHasher,
     PCAHasher,
     SDHHasher,
     SpectralHasher,
@@ -47,6 +59,10 @@ from zeroshash import (
 )
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
+
+#: Which input each method reads: image features, patch features, or edge-map queries.
+INPUTS = {"PartAlign": "patches", "CrossModal": "cross-modal"}
+CROSS_MODAL_BASELINES = ("PCAH", "ITQ", "DBQ")
 
 
 def hashers(seed):
@@ -60,7 +76,45 @@ def hashers(seed):
         "COSDISH": COSDISHHasher(random_state=seed),
         "ZSH": ZSHHasher(random_state=seed),
         "DBQ": DoubleBitHasher(random_state=seed),
+        "BiBranch": BiBranchHasher(random_state=seed),
+        "PartAlign": PartAlignHasher(random_state=seed),
+        "CrossModal": CrossModalHasher(random_state=seed),
+        "Asymmetric": AsymmetricHasher(random_state=seed),
     }
+
+
+def tasks(methods: dict, data):
+    """(table, method, hasher, X, X_query) for each method: which table, which inputs."""
+    out = []
+    for method, hasher in methods.items():
+        kind = INPUTS.get(method, "image")
+        if kind == "image":
+            out.append(("image", method, hasher, data.data, None))
+        elif kind == "patches":
+            out.append(("image", method, hasher, data.patches, None))
+        if kind == "cross-modal" or method in CROSS_MODAL_BASELINES:
+            out.append(("cross-modal", method, hasher, data.data, data.edge_data))
+    return out
+
+
+def print_table(title, results, bits):
+    print(title)
+    header = f"{'method':<10}" + "".join(
+        f" | {b:>2} bits: {'mAP':>13} {'tie-aw':>6} {'P@r2':>6} {'fit s':>6}" for b in bits)
+    print(header)
+    print("-" * len(header))
+    for method in dict.fromkeys(key[0] for key in results):
+        cells = []
+        for b in bits:
+            rows = results[method, b]
+            maps = np.array([r["map"] for r in rows])
+            tie = np.mean([r["map_tie_aware"] for r in rows])
+            prec = np.mean([r["precision_r"] for r in rows])
+            fit = np.mean([r["fit_seconds"] for r in rows])
+            cells.append(f" | {'':>7} {maps.mean():.4f}+-{maps.std():.3f} {tie:6.4f} "
+                         f"{prec:6.3f} {fit:6.2f}")
+        print(f"{method:<10}" + "".join(cells))
+    print(flush=True)
 
 
 def main(argv=None):
@@ -81,40 +135,30 @@ def main(argv=None):
           f"(mAP: mean +- std)\n")
     start = time.perf_counter()
     for name, loader in (("animals", load_animals), ("fashion", load_fashion)):
-        data = loader()
-        X, y, word_vecs = data.data, data.target, data.class_vector_dict
-        results = defaultdict(list)
+        data = loader(patches=True, edges=True)
+        y, word_vecs = data.target, data.class_vector_dict
+        results = {"image": defaultdict(list), "cross-modal": defaultdict(list)}
         for seed in seeds:
             split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
             methods = hashers(seed)
             if args.methods:
                 methods = {k: v for k, v in methods.items() if k in args.methods}
-            for method, hasher in methods.items():
+            for table, method, hasher, X, X_query in tasks(methods, data):
                 for n_bits in args.bits:
                     while args.wait_while and os.path.exists(args.wait_while):
                         time.sleep(10)
                     (row,) = evaluate({method: hasher}, X, y, split, bits=(n_bits,),
-                                      word_vecs=word_vecs)
-                    results[method, n_bits].append(row)
-                print(f"  {name} seed {seed} {method} done", file=sys.stderr, flush=True)
-        print(f"dataset: {name} ({X.shape[0]} x {X.shape[1]}, {len(np.unique(y))} classes)")
-        header = f"{'method':<7}" + "".join(
-            f" | {b:>2} bits: {'mAP':>13} {'tie-aw':>6} {'P@r2':>6} {'fit s':>6}"
-            for b in args.bits)
-        print(header)
-        print("-" * len(header))
-        for method in dict.fromkeys(key[0] for key in results):
-            cells = []
-            for b in args.bits:
-                rows = results[method, b]
-                maps = np.array([r["map"] for r in rows])
-                tie = np.mean([r["map_tie_aware"] for r in rows])
-                prec = np.mean([r["precision_r"] for r in rows])
-                fit = np.mean([r["fit_seconds"] for r in rows])
-                cells.append(f" | {'':>7} {maps.mean():.4f}+-{maps.std():.3f} {tie:6.4f} "
-                             f"{prec:6.3f} {fit:6.2f}")
-            print(f"{method:<7}" + "".join(cells))
-        print(flush=True)
+                                      word_vecs=word_vecs, X_query=X_query)
+                    results[table][method, n_bits].append(row)
+                print(f"  {name} seed {seed} {method} ({table}) done", file=sys.stderr,
+                      flush=True)
+        shape = f"{data.data.shape[0]} x {data.data.shape[1]}, {len(np.unique(y))} classes"
+        if results["image"]:
+            print_table(f"dataset: {name} ({shape}); image queries, image database "
+                        "(PartAlign: patch features)", results["image"], args.bits)
+        if results["cross-modal"]:
+            print_table(f"dataset: {name} ({shape}); cross-modal: edge-map queries, image "
+                        "database", results["cross-modal"], args.bits)
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 
