@@ -173,3 +173,21 @@ def test_bad_inputs_fail_before_any_work(pairs, monkeypatch):
     monkeypatch.setattr(cmh, "_fit_pairs", fail)
     with pytest.raises(ValueError, match="rows in X_query"):
         cmh.fit(X, y, word_vecs, X_query=S[:10])
+
+
+def test_failed_fit_leaves_the_model_as_it_was(pairs):
+    from sklearn.exceptions import NotFittedError
+
+    X, S, y, word_vecs = pairs
+    cmh = CrossModalHasher(**SMALL)
+    with pytest.raises(ValueError, match="rows in X_query"):
+        cmh.fit(X, y, word_vecs, X_query=S[:10])
+    assert not hasattr(cmh, "n_features_in_") and not hasattr(cmh, "classes_")
+    with pytest.raises(NotFittedError):
+        cmh.transform(X)
+    cmh.fit(X, y, word_vecs, X_query=S)
+    before = cmh.transform(X)
+    with pytest.raises(ValueError, match="NaN"):
+        cmh.fit(X[:, :5], y, word_vecs, X_query=np.full_like(S, np.nan))
+    assert cmh.n_features_in_ == 20
+    np.testing.assert_array_equal(cmh.transform(X), before)

@@ -157,6 +157,21 @@ def test_bad_input_fails_before_any_work(blobs, mutate, error, match):
     assert not hasattr(zsh, "anchors_")
 
 
+def test_failed_fit_leaves_no_trace(blobs):
+    """A class missing from the word vectors is found after X was validated: no half state."""
+    X, y, word_vecs = blobs
+    zsh = ZSHHasher(bits=8, n_anchors=30, random_state=0)
+    missing = {label: vec for label, vec in enumerate(word_vecs) if label != 5}
+    with pytest.raises((KeyError, ValueError), match="5"):
+        zsh.fit(X, y, missing)
+    assert not hasattr(zsh, "n_features_in_") and not hasattr(zsh, "classes_")
+    zsh.fit(X, y, dict(enumerate(word_vecs)))
+    fitted = {k: v for k, v in vars(zsh).items() if k.endswith("_")}
+    with pytest.raises((KeyError, ValueError), match="5"):
+        zsh.fit(X[:, :4], y, missing)
+    assert zsh.n_features_in_ == 20 and zsh.projection_ is fitted["projection_"]
+
+
 @pytest.mark.parametrize(
     "params, match",
     [({"bits": 0}, "bits"), ({"n_anchors": 0}, "n_anchors"), ({"graph": "full"}, "graph"),

@@ -27,6 +27,7 @@ function for *new* items and add their own database-side method.
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
@@ -49,6 +50,23 @@ from ._codes import pack_bits
 from .semantics import class_embeddings
 
 __all__ = ["BaseHasher"]
+
+
+@contextmanager
+def all_or_nothing(estimator):
+    """On any error inside, put back the estimator's attributes as they were.
+
+    A fit that fails half-way (bad input found after validation recorded
+    ``n_features_in_``, a solver error) must not leave a model that looks fitted, nor
+    half-overwrite a previously fitted one.
+    """
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise
 
 
 class BaseHasher(
@@ -98,10 +116,12 @@ class BaseHasher(
         self : object
             The fitted hasher.
         """
-        X, y = self._validate_fit_data(X, y)
-        # Hashers without a semantic side ignore word_vecs, so one loop can fit them all.
-        class_vectors = self._resolve_class_vectors(word_vecs) if self._uses_word_vecs else None
-        self._fit(X, y, class_vectors)
+        with all_or_nothing(self):
+            X, y = self._validate_fit_data(X, y)
+            # Hashers without a semantic side ignore word_vecs, so one loop can fit them all.
+            class_vectors = (self._resolve_class_vectors(word_vecs) if self._uses_word_vecs
+                             else None)
+            self._fit(X, y, class_vectors)
         return self
 
     def _validate_X(self, X, *, reset: bool):

@@ -19,7 +19,7 @@ from .._kernel_map import (
     project_rbf,
 )
 from .._principal import principal_directions
-from ..base import BaseHasher
+from ..base import BaseHasher, all_or_nothing
 
 __all__ = ["CrossModalHasher"]
 
@@ -309,18 +309,19 @@ class CrossModalHasher(BaseHasher):
         self : object
             The fitted hasher.
         """
-        X, y = self._validate_fit_data(X, y)
-        if X_query is None:
-            S = X
-        else:
-            S = check_array(X_query, dtype=[np.float64, np.float32], input_name="X_query")
-            if S.shape[0] != X.shape[0]:
-                raise ValueError(
-                    f"X_query must hold one row per row of X (paired samples); got "
-                    f"{X.shape[0]} rows in X and {S.shape[0]} rows in X_query"
-                )
-        class_vectors = self._resolve_class_vectors(word_vecs)
-        self._fit_pairs(X, S, y, class_vectors)
+        with all_or_nothing(self):
+            X, y = self._validate_fit_data(X, y)
+            if X_query is None:
+                S = X
+            else:
+                S = check_array(X_query, dtype=[np.float64, np.float32], input_name="X_query")
+                if S.shape[0] != X.shape[0]:
+                    raise ValueError(
+                        f"X_query must hold one row per row of X (paired samples); got "
+                        f"{X.shape[0]} rows in X and {S.shape[0]} rows in X_query"
+                    )
+            class_vectors = self._resolve_class_vectors(word_vecs)
+            self._fit_pairs(X, S, y, class_vectors)
         return self
 
     def _fit(self, X, y, class_vectors):
