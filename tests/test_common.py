@@ -41,6 +41,7 @@ ESTIMATORS = [
     SpectralHasher(bits=6),
     DoubleBitHasher(bits=2, within_class_reg=None, max_iter=5, random_state=0),
     DoubleBitHasher(bits=2, max_iter=5, random_state=0),
+    DoubleBitHasher(bits=2, max_iter=5, unlabeled_label=-1, random_state=0),
     COSDISHHasher(bits=8, n_iter=2, random_state=0),
     AsymmetricHasher(bits=8, n_anchors=20, max_iter=3, random_state=0),
     AsymmetricHasher(bits=8, n_anchors=20, max_iter=3, word_vecs=hashed_word_vector,

@@ -97,6 +97,47 @@ def test_unsupervised_option_ignores_y():
     np.testing.assert_array_equal(a, b)
 
 
+def test_transductive_mode_uses_unlabelled_rows_for_the_unsupervised_parts():
+    from zeroshash._principal import principal_directions
+    from zeroshash.hashers._double_bit import within_class_directions
+
+    X, y = blobs(n=400, classes=6)
+    y_semi = np.where(y >= 4, -1, y)  # classes 4 and 5: unlabelled (e.g. unseen, in the database)
+    dbq = DoubleBitHasher(bits=8, unlabeled_label=-1, random_state=0).fit(X, y_semi)
+    np.testing.assert_array_equal(dbq.classes_, [0, 1, 2, 3])
+    np.testing.assert_allclose(dbq.mean_, X.mean(axis=0))  # every row, labelled or not
+    mean, pca = principal_directions(X, 12)
+    Z = (X - mean) @ pca
+    labelled = y_semi != -1
+    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 1.0, labelled)
+    np.testing.assert_allclose(dbq.components_, expected, atol=1e-10)
+    # Inductive on the labelled rows alone is a different model (its statistics miss them).
+    inductive = DoubleBitHasher(bits=8, random_state=0).fit(X[labelled], y[labelled])
+    assert not np.allclose(inductive.mean_, dbq.mean_)
+
+
+def test_transductive_mode_is_off_by_default_and_inert_without_the_marker():
+    X, y = blobs()
+    base = DoubleBitHasher(bits=8, random_state=0).fit(X, y)
+    marked = DoubleBitHasher(bits=8, unlabeled_label=-1, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(base.transform(X), marked.transform(X))
+    np.testing.assert_array_equal(base.classes_, marked.classes_)
+    # Without the parameter, -1 is an ordinary class.
+    y_neg = np.where(y == 0, -1, y)
+    assert -1 in DoubleBitHasher(bits=8, random_state=0).fit(X, y_neg).classes_
+    names = np.array(["cat", "dog", "unknown", "cow", "pig"])[y]
+    text = DoubleBitHasher(bits=8, unlabeled_label="unknown", random_state=0).fit(X, names)
+    assert list(text.classes_) == ["cat", "cow", "dog", "pig"]
+
+
+def test_transductive_mode_needs_some_labelled_rows():
+    X, y = blobs()
+    dbq = DoubleBitHasher(bits=8, unlabeled_label=-1)
+    with pytest.raises(ValueError, match="every row has the unlabeled_label -1"):
+        dbq.fit(X, np.full(y.shape, -1))
+    assert not hasattr(dbq, "classes_")  # nothing written half-way
+
+
 @pytest.mark.parametrize(
     "params, fit_y, match",
     [

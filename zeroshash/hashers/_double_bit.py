@@ -16,7 +16,8 @@ from ..base import BaseHasher
 __all__ = ["DoubleBitHasher"]
 
 
-def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg: float):
+def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg: float,
+                            labelled: np.ndarray | None = None):
     """Top generalised eigenvectors of (total scatter, within-class scatter + ridge).
 
     ``Z`` is centred. Directions where the classes' own spread is small next to the
@@ -27,15 +28,19 @@ def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg
     keep more spread, as principal directions do. (Rescaling them all to unit
     variance instead measured far worse on unseen classes: whitening amplifies the
     weak directions.) Signs are fixed as in ``principal_directions``.
+    With ``labelled`` (a mask), the total scatter uses every row and the within-class
+    scatter the labelled rows only.
     """
     n, p = Z.shape
     total = Z.T @ Z / n
+    if labelled is None:
+        labelled = np.ones(n, dtype=bool)
     within = np.zeros_like(total)
-    for label in np.unique(y):
-        member = Z[y == label]
+    for label in np.unique(y[labelled]):
+        member = Z[labelled & (y == label)]
         member = member - member.mean(axis=0)
         within += member.T @ member
-    within /= n
+    within /= np.count_nonzero(labelled)
     ridge = reg * np.trace(total) / p
     _, vectors = eigh(total, within + ridge * np.eye(p))
     directions = vectors[:, ::-1][:, :n_directions]
@@ -77,6 +82,15 @@ class DoubleBitHasher(BaseHasher):
     in the same way; nothing of this hasher is tied to a particular paper's
     zero-shot method, and it does not use class word vectors.
 
+    Transductive option (off by default, ``unlabeled_label``): when the database to
+    be indexed is at hand, its images -- unseen classes included -- can join the
+    unsupervised statistics (mean, PCA, total scatter, rotation, thresholds) as rows
+    marked unlabelled in ``y``; the within-class scatter still comes from labelled
+    rows only. On the embedded datasets this raised unseen-class mAP by 0.02 to 0.17
+    over the inductive fit (``benchmarks/bench_zero_shot.py``, rows ``DBQ-T``), most of
+    it from seeing the database at all: ITQ fitted on the same database gains nearly
+    as much, and is ahead on fashion at 64 bits.
+
     Selection of the defaults (cross-validation over *seen* classes only):
     ``benchmarks/select_zero_shot.py``; per-split results: ``benchmarks/bench_zero_shot.py``.
 
@@ -97,6 +111,15 @@ class DoubleBitHasher(BaseHasher):
         data). Unused without ``within_class_reg``.
     max_iter : int, default=50
         ITQ rotation iterations (the ITQ paper's 50).
+    unlabeled_label : int, str or None, default=None
+        **Transductive mode** (off by default). None: every row of ``X`` is a
+        labelled training image (the inductive zero-shot protocol). A label value
+        (scikit-learn's semi-supervised convention is ``-1``): rows with that label in
+        ``y`` are *unlabelled* -- typically the database items to be indexed, images of
+        unseen classes among them. They join the unsupervised statistics (mean, PCA,
+        total scatter, ITQ rotation, thresholds) but not the within-class scatter, and
+        are not a class (``classes_`` leaves the value out). Using the database this
+        way is transductive: the codes then depend on the collection being indexed.
     random_state : int, RandomState instance or None, default=None
         Seeds ITQ's initial rotation.
 
@@ -131,6 +154,9 @@ class DoubleBitHasher(BaseHasher):
     (300, 8)
     >>> bool(np.any((codes[:, 0::2] == 0) & (codes[:, 1::2] == 1)))  # "01" never occurs
     False
+    >>> y_semi = np.where(y < 3, y, -1)   # rows of classes 3, 4 unlabelled (transductive)
+    >>> DoubleBitHasher(bits=8, unlabeled_label=-1, random_state=0).fit(X, y_semi).classes_
+    array([0, 1, 2])
     """
 
     _parameter_constraints: dict = {
@@ -138,6 +164,7 @@ class DoubleBitHasher(BaseHasher):
         "within_class_reg": [Interval(Real, 0, None, closed="neither"), None],
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "unlabeled_label": [Integral, str, None],
     }
 
     def __init__(
@@ -147,18 +174,38 @@ class DoubleBitHasher(BaseHasher):
         within_class_reg: float | None = 1.0,
         n_components: int = 256,
         max_iter: int = 50,
+        unlabeled_label: int | str | None = None,
         random_state=None,
     ):
         super().__init__(bits=bits, random_state=random_state)
         self.within_class_reg = within_class_reg
         self.n_components = n_components
         self.max_iter = max_iter
+        self.unlabeled_label = unlabeled_label
 
     @property
     def _requires_y(self) -> bool:
         return self.within_class_reg is not None
 
+    def _split_unlabelled(self, y):
+        """(mask of labelled rows or None, y re-indexed); drops the marker from classes_."""
+        marker = [k for k, label in enumerate(self.classes_) if label == self.unlabeled_label]
+        if not marker:
+            return None, y
+        labelled = y != marker[0]
+        if not labelled.any():
+            raise ValueError(
+                f"{type(self).__name__}: every row has the unlabeled_label "
+                f"{self.unlabeled_label!r}; within-class directions need labelled rows "
+                "(or use within_class_reg=None)"
+            )
+        self.classes_ = np.delete(self.classes_, marker[0])
+        return labelled, np.where(labelled, y - (y > marker[0]), -1)
+
     def _fit(self, X, y, class_vectors):
+        labelled = None
+        if y is not None and self.unlabeled_label is not None:
+            labelled, y = self._split_unlabelled(y)
         n_directions = (self.bits + 1) // 2
         if self.within_class_reg is None:
             limit, what = min(X.shape), "min(n_samples, n_features)"
@@ -177,7 +224,8 @@ class DoubleBitHasher(BaseHasher):
         else:
             self.mean_, pca = principal_directions(X, limit)
             Z = (X - self.mean_) @ pca
-            components = pca @ within_class_directions(Z, y, n_directions, self.within_class_reg)
+            components = pca @ within_class_directions(Z, y, n_directions, self.within_class_reg,
+                                                       labelled)
         self.components_ = components
         V = (X - self.mean_) @ components
         self.rotation_, self.quantization_loss_ = itq_rotation(V, self.max_iter, rng)
