@@ -6,7 +6,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from zeroshash import BiBranchHasher, pack_bits
-from zeroshash.hashers._bibranch import class_code_sweeps
+from zeroshash._discrete import class_code_sweeps
 from zeroshash.metrics import mean_average_precision
 
 SMALL = dict(bits=16, n_anchors=60, random_state=0)

@@ -4,6 +4,9 @@
   (Shen et al., CVPR 2015), reused by ZSH: minimise over B in {-1, +1}^(n x r)
   ``||B W||^2 - 2 tr(B^T Q)``, one bit column at a time in closed form.
 * :func:`procrustes_rotation` -- the orthogonal R maximising tr(R^T M) (exact SVD).
+* :func:`class_code_sweeps` -- exact single-flip coordinate descent for class codes
+  whose inner products should reproduce a class-similarity target, with
+  :func:`class_similarity_targets` building that target from class vectors.
 """
 
 from __future__ import annotations
@@ -70,3 +73,62 @@ def itq_rotation(V: np.ndarray, max_iter: int, rng) -> tuple[np.ndarray, np.ndar
         R = procrustes_rotation(V.T @ B)
         losses.append(float(np.sum((B - V @ R) ** 2)))
     return R, np.asarray(losses)
+
+
+def class_code_sweeps(
+    C: np.ndarray, targets: np.ndarray, M: np.ndarray, weight: float, n_sweeps: int
+) -> np.ndarray:
+    r"""Exact single-entry coordinate descent for the class codes.
+
+    Minimises ``weight * ||T - C C^T / r||^2 - 2 tr(C^T M)`` over ``C`` in
+    ``{-1, +1}^(k x r)``, one entry at a time: an entry is flipped only when that
+    strictly lowers the objective (the change of a flip is computed in closed form,
+    O(k)), so the objective never increases. Stops after a sweep without a flip.
+
+    For entry ``(a, j)`` with residual ``R = T - C C^T / r`` and ``s_b = C_aj C_bj``,
+    flipping changes the objective by
+    ``4 C_aj M_aj + (8 weight / r) sum_{b != a} (R_ab s_b + 1 / r)``.
+    """
+    C = np.array(C, dtype=np.float64)
+    k, r = C.shape
+    R = targets - C @ C.T / r
+    for _ in range(n_sweeps):
+        flipped = False
+        for a in range(k):
+            for j in range(r):
+                s = C[a, j] * C[:, j]
+                s[a] = 0.0
+                delta = 4.0 * C[a, j] * M[a, j] + (8.0 * weight / r) * (
+                    R[a] @ s + (k - 1) / r
+                )
+                if delta < -1e-12 * (1.0 + abs(4.0 * M[a, j])):
+                    C[a, j] = -C[a, j]
+                    R[a] += 2.0 * s / r
+                    R[:, a] += 2.0 * s / r
+                    flipped = True
+        if not flipped:
+            break
+    return C
+
+
+def class_similarity_targets(V: np.ndarray, margin) -> tuple[np.ndarray, float]:
+    """Target similarities of class codes from class vectors, and the margin used.
+
+    ``T`` is 1 on the diagonal and, between classes ``a != b``, the cosine similarity
+    of their vectors lowered by ``margin`` and clipped to [-1, 1]. ``margin="auto"``
+    is the mean cosine similarity between distinct classes, or 0 where that mean is
+    negative (a margin lowers targets, it must not raise them). For one-hot vectors
+    the cosines are 0, so ``margin=1`` gives -1 between distinct classes.
+    """
+    k = V.shape[0]
+    norms = np.linalg.norm(V, axis=1)
+    unit = V / np.where(norms > 0, norms, 1.0)[:, None]
+    cosine = unit @ unit.T
+    off = ~np.eye(k, dtype=bool)
+    if isinstance(margin, str) and margin == "auto":
+        margin = max(float(cosine[off].mean()), 0.0) if k > 1 else 0.0
+    else:
+        margin = float(margin)
+    T = np.clip(cosine - margin, -1.0, 1.0)
+    np.fill_diagonal(T, 1.0)
+    return T, margin

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._discrete import dcc_update
+from .._discrete import class_code_sweeps, class_similarity_targets, dcc_update
 from .._kernel_map import fit_anchor_map, gram, project_rbf
 from ..base import BaseHasher
 
@@ -23,47 +23,63 @@ def _sign(A: np.ndarray) -> np.ndarray:
 
 
 class AsymmetricHasher(BaseHasher):
-    r"""Asymmetric hashing: free database codes, a query hash function, a label network.
+    r"""Asymmetric hashing guided by a label network: class codes first, then the images.
 
     A shallow counterpart of Asymmetric Deep Semantic Quantization (ADSQ; Yang,
     Raymond, Sun & Long, IEEE Access 7, 2019, doi:10.1109/ACCESS.2019.2920712) with the
-    asymmetric scheme of ADSH (Jiang & Li, AAAI 2018). Three parts are learned
-    together: a *label network* maps each class's input vector (one-hot label or word
-    vector) to a semantic class code; the training rows' *database codes* are free
-    discrete variables; a *query hash function* ``h(x) = sign(P^T phi(x))`` over
-    RBF anchors is fitted separately so that its real outputs ``U = Phi P`` have
-    inner products with the database codes that reproduce the pairwise label
-    similarity. With samples as rows:
+    asymmetric scheme of ADSH (Jiang & Li, AAAI 2018). As in ADSQ, a *label network*
+    is trained first, with its own semantic objective, and its codes then guide the
+    image side as fixed semantic targets. Two stages, with samples as rows:
+
+    **1. Label network** -- class codes ``Z`` and the network ``W`` from the label
+    network's input ``E`` alone (no image enters):
 
     .. math::
 
-        \min_{V, Z, W, P}\ \frac{1}{n}\|U V^T - r S\|^2 + \gamma \|V - U\|^2
-            + \mu \|V - Y Z\|^2 + \|Z - E W\|^2 + \lambda \|W\|^2 + \epsilon \|P\|^2
+        \min_{Z, W}\ \frac{1}{r}\|r T - Z Z^T\|^2
+            + \beta (\|Z - E W\|^2 + \lambda \|W\|^2),
+        \quad Z \in \{-1, +1\}^{c \times r}
+
+    **2. Image side** -- database codes ``V`` and the query function ``P`` with
+    ``Z`` fixed:
 
     .. math::
 
-        U = \Phi P,\quad V \in \{-1, +1\}^{n \times r},\quad Z \in \{-1, +1\}^{c \times r}
+        \min_{V, P}\ \frac{1}{n}\|U V^T - r S\|^2 + \gamma \|V - U\|^2
+            + \mu \|V - Y Z\|^2 + \epsilon \|P\|^2,
+        \quad U = \Phi P,\ V \in \{-1, +1\}^{n \times r}
 
-    where ``r`` is ``bits``, ``S`` (n x n) is +1 for pairs of the same class and -1
-    otherwise, ``Y`` (n x c) the one-hot labels, ``E`` (c x d) the label network's
-    input (the identity or the class word vectors), ``Phi`` (n x (m+1)) the RBF-anchor
-    features plus a bias. ``S`` is never formed: ``S = 2 Y Y^T - 1 1^T``, so every
-    product with it costs O(n r). The pairwise term is averaged over the database
-    side (the ``1/n``) so that the weights do not depend on the training-set size.
+    where ``r`` is ``bits``, ``E`` (c x d) the identity (one-hot labels) or the class
+    word vectors, ``T`` (c x c) the class-level similarity (below), ``S`` (n x n) +1
+    for pairs of images of the same class and -1 otherwise, ``Y`` (n x c) the one-hot
+    labels and ``Phi`` (n x (m+1)) the RBF-anchor features plus a bias. ``S`` is never
+    formed: ``S = 2 Y Y^T - 1 1^T``, so every product with it costs O(n r). The
+    pairwise terms are divided by ``r`` (stage 1) and ``n`` (stage 2) so that the
+    weights do not depend on the code length or the training-set size.
 
-    Each block is solved exactly in turn, so the objective never increases
-    (``objective_``):
+    The class similarity ``T`` is 1 on the diagonal and, between distinct classes,
+    ``clip(cos(e_a, e_b) - margin, -1, 1)``. With one-hot input the cosines are 0,
+    so the default ``margin=1`` gives exactly ADSQ's label similarity (+1 same class,
+    -1 otherwise: distinct classes pushed apart); with word vectors it keeps that push
+    but softens it for semantically related classes (a target of ``cos - 1``).
 
-    * ``V`` (database codes): discrete cyclic coordinate descent, one bit column at
-      a time in closed form, on ``||V U^T||^2 / n - 2 tr(V^T Q)`` with
+    Each block is solved exactly in turn, so both objectives never increase
+    (``label_objective_``, ``objective_``):
+
+    * stage 1, ``Z``: exact single-entry discrete coordinate descent (the change of
+      the quartic term under one flip is closed form; an entry is flipped only if
+      that lowers the objective); ``W``: ridge regression of ``Z`` on ``E``. The
+      stage starts from random hyperplanes on ``E``, ``Z = sign(E G)``, and stops
+      when a sweep flips nothing: ``Z`` is then a point that no single flip
+      improves given ``W``, and ``W`` is exact given ``Z``;
+    * stage 2, ``V``: discrete cyclic coordinate descent, one bit column at a time
+      in closed form, on ``||V U^T||^2 / n - 2 tr(V^T Q)`` with
       ``Q = (r/n) S U + gamma U + mu Y Z`` (ADSH's V-step plus the semantic tie);
-    * ``Z`` (class codes): ``sign(mu Y^T V + E W)`` (exact: ``||Y Z||^2`` and
-      ``||Z||^2`` are constant for +-1 codes);
-    * ``W`` (label network): ridge regression of ``Z`` on ``E``;
-    * ``P`` (query function): the normal equations
+      ``P``: the normal equations
       ``Phi^T Phi P (V^T V / n + gamma I) + epsilon P = Phi^T ((r/n) S V + gamma V)``,
       a Sylvester-type system solved exactly through the eigendecompositions of both
-      Gram matrices (the one of ``Phi`` once per fit).
+      Gram matrices (the one of ``Phi`` once per fit). The stage starts from the
+      semantic targets, ``V = Y Z``.
 
     Paper -> here:
 
@@ -73,45 +89,51 @@ class AsymmetricHasher(BaseHasher):
     LabelNet (3 fully-connected layers on the     one linear layer ``W`` (ridge), input
     label vector) giving semantic hash codes      one-hot or word vector; ``class_codes_``
                                                   = ``Z``; :meth:`encode_classes`
+    LabelNet trained on the label similarity      stage 1: ``||r T - Z Z^T||^2 / r``,
+    first                                         ``T`` from labels (or word vectors),
+                                                  solved before any image is seen
     ImgNet for queries (CNN, tanh outputs)        kernel map ``U = Phi P`` over RBF
                                                   anchors on the given CNN features;
                                                   :meth:`transform`
     second ImgNet / database side                 ADSH's free discrete database codes
-                                                  ``V`` (``database_codes_``), as the
-                                                  issue specifies
-    semantic guidance of the codes by LabelNet    ``mu ||V - Y Z||^2``: each database
-                                                  code is tied to its class's code
+                                                  ``V`` (``database_codes_``)
+    semantic codes guide the two ImgNets          ``mu ||V - Y Z||^2`` with ``Z`` fixed:
+                                                  each database code is tied to its
+                                                  class's semantic code
     gap between continuous features and binary    ``gamma ||V - U||^2`` (ADSH's term
     codes ("quantization")                        tying query outputs of the training
                                                   rows to their own database codes)
     pairwise semantic similarity between images   ADSH's ``||U V^T - r S||^2`` with
                                                   labels defining ``S``
-    SGD on the networks, discrete update of B     exact block updates (DCC, ridge,
-                                                  Sylvester), monotone objective
+    SGD on the networks, discrete update of B     exact block updates (flip search,
+                                                  ridge, DCC, Sylvester), monotone
+                                                  objectives
     ============================================  =======================================
 
     Dropped or changed, and why: the deep networks (CNNs and the three-layer
     LabelNet) cannot be trained on fixed features; they become linear maps (on RBF
-    features for images). ADSQ's asymmetry, as its abstract states it, is two image
-    networks with different weights; only its abstract could be checked, so its exact
-    losses (and whether "quantization" involves a codebook) are not reproduced: no
-    codebook is learned here and the losses are ADSH's squared errors, which admit
-    exact block updates. No nonlinearity (tanh) bounds the query outputs. With
-    one-hot labels the label network is free to place every class code anywhere, so
-    it adds nothing beyond free class codes and cannot encode unseen classes; with
-    word vectors the codes of unseen classes come from the same linear map.
+    features for images). Only ADSQ's abstract could be checked: it states the three
+    streams (one LabelNet, two ImgNets with different weights) and that the LabelNet's
+    semantic information guides the ImgNets; its exact losses, and whether
+    "quantization" involves a codebook, are not reproduced: no codebook is learned
+    and all losses are squared errors that admit exact block updates. The label
+    network's semantic loss here is a squared inner-product fit to ``T`` (a likelihood
+    loss as in label-network hashing would need a relaxation). No nonlinearity (tanh)
+    bounds the query outputs. Word vectors as label input and the cosine in ``T`` are
+    our zero-shot extension: with one-hot input the label network is free to place
+    every class code anywhere and cannot encode unseen classes; with word vectors the
+    codes of unseen classes come from the same linear map.
 
     Notes
     -----
-    What the alternation does: it starts, as ADSH does, from random database codes.
-    Because ``S`` depends on the labels only and the V-step is separable over rows
-    given ``U``, the database codes settle (in a few iterations) on one code per
-    class, and that code is ``Z``: ``database_codes_`` then equals
-    ``class_codes_[y]``. The class codes are driven by the many database rows tied
-    to them (``mu`` times a class's size against a weight of 1 for the label
-    network's fit), so the label network follows the class codes rather than
-    shaping them; in ADSQ the LabelNet is trained with its own loss first and
-    guides the image networks. Searching new (e.g. unseen-class) items goes through
+    What the fit settles on: stage 1 typically stops after two or three
+    alternations, with class codes whose inner products are as negative as ``r``
+    bits allow for the classes that ``T`` pushes apart most. In stage 2 the database
+    codes stay (nearly) constant within each class, close to their class's semantic
+    code: on the embedded datasets about 90% of the bits agree with ``Y Z``; the rest
+    differ where the pairwise image term, which asks every two classes for inner
+    product ``-r``, outweighs the tie ``mu``. The query function then learns to map
+    images onto those codes. Searching new (e.g. unseen-class) items goes through
     :meth:`transform` on both sides; ``database_codes_`` serve the asymmetric use,
     queries by :meth:`transform` against stored training rows.
 
@@ -119,7 +141,15 @@ class AsymmetricHasher(BaseHasher):
     weigh the two ties like the (per-row averaged) pairwise term; ``epsilon = 1e-2``
     is the kernel ridge of :class:`~zeroshash.ZSHHasher` and of the published SDH
     code; ``lam = 1`` shrinks the label network so that classes with similar word
-    vectors get similar codes.
+    vectors get similar codes; ``beta = 1`` and ``margin = 1`` make stage 1 ADSQ's
+    label similarity (for one-hot input) with the network's fit as a tie-breaker.
+    Checked on seen classes only (two seeded zero-shot splits per dataset for seeds
+    0-3, two of the seen classes held out as pseudo-unseen, mAP@all averaged over
+    16/32/64 bits): 0.665 / 0.751 (animals / fashion) with these defaults, 0.683 /
+    0.753 with ``margin="auto"``, and 0.705 / 0.758 for the earlier joint scheme, in
+    which the class codes followed the database codes from a random start: the
+    ordering of the paper costs a little on this check and was kept for
+    faithfulness.
 
     Parameters
     ----------
@@ -131,6 +161,13 @@ class AsymmetricHasher(BaseHasher):
         Weight tying the query outputs of the training rows to their database codes.
     mu : float, default=1.0
         Weight tying each database code to its class's semantic code.
+    beta : float, default=1.0
+        Weight of the label network's fit ``||Z - E W||^2`` in stage 1, against the
+        class-similarity term.
+    margin : float in [0, 2] or "auto", default=1.0
+        Subtracted from the cosine similarity of distinct classes' label inputs to
+        form ``T``. 1 makes the one-hot ``T`` ADSQ's +-1 label similarity. "auto"
+        uses the mean cosine between distinct classes (0 where negative).
     lam : float, default=1.0
         Ridge weight on the label network ``W``.
     epsilon : float, default=1e-2
@@ -144,12 +181,12 @@ class AsymmetricHasher(BaseHasher):
         Scale each class vector to unit length before fitting (and in
         :meth:`encode_classes`).
     max_iter : int, default=20
-        Alternating iterations.
+        Most alternations of each stage.
     n_sweeps : int, default=3
-        Most passes over the bits in each V-step (stops at a fixed point).
+        Most passes of each discrete step (stops at a fixed point).
     tol : float, default=1e-5
-        Stop early when an iteration lowers the objective by less than
-        ``tol * objective``.
+        Stop stage 2 early when an iteration lowers its objective by less than
+        ``tol * objective`` (stage 1 stops when a sweep flips nothing).
     word_vecs : array-like, dict, KeyedVectors or callable, default=None
         Class vectors given at construction; see :meth:`fit`.
     random_state : int, RandomState instance or None, default=None
@@ -165,17 +202,26 @@ class AsymmetricHasher(BaseHasher):
     database_codes_ : ndarray of shape (n_samples, bits), dtype uint8
         The learned discrete codes ``V`` of the training rows, as 0/1.
     class_codes_ : ndarray of shape (n_classes, bits), dtype uint8
-        The seen classes' semantic codes ``Z`` (the label network's targets), as 0/1.
+        The seen classes' semantic codes ``Z`` from stage 1, as 0/1.
     label_weights_ : ndarray of shape (d, bits)
         The label network ``W``.
     label_inputs_ : ndarray of shape (n_classes, d)
         ``E``: the identity (one-hot mode) or the (normalised) class word vectors.
+    similarity_targets_ : ndarray of shape (n_classes, n_classes)
+        ``T``.
+    margin_ : float
+        The margin used.
     uses_word_vecs_ : bool
         Whether the label network reads word vectors.
     classes_ : ndarray of shape (n_classes,)
+    n_label_iter_ : int
+        Stage-1 alternations run.
+    label_objective_ : ndarray of shape (n_label_iter_,)
+        Stage-1 objective after each alternation; non-increasing.
     n_iter_ : int
+        Stage-2 iterations run.
     objective_ : ndarray of shape (n_iter_,)
-        Objective after each iteration; non-increasing.
+        Stage-2 objective after each iteration; non-increasing.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined only when X has feature names that are all strings.
@@ -195,7 +241,7 @@ class AsymmetricHasher(BaseHasher):
     (200, 16)
     >>> ah.encode_classes(rng.randn(3, 8)).shape   # codes of (e.g. unseen) classes
     (3, 16)
-    >>> bool(np.all(np.diff(ah.objective_) <= 0))
+    >>> bool(np.all(np.diff(ah.label_objective_) <= 0) and np.all(np.diff(ah.objective_) <= 0))
     True
     """
 
@@ -204,6 +250,8 @@ class AsymmetricHasher(BaseHasher):
         "n_anchors": [Interval(Integral, 1, None, closed="left")],
         "gamma": [Interval(Real, 0, None, closed="left")],
         "mu": [Interval(Real, 0, None, closed="left")],
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "margin": [Interval(Real, 0, 2, closed="both"), StrOptions({"auto"})],
         "lam": [Interval(Real, 0, None, closed="neither")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "label_input": [StrOptions({"auto", "word_vecs", "onehot"})],
@@ -223,6 +271,8 @@ class AsymmetricHasher(BaseHasher):
         n_anchors: int = 1000,
         gamma: float = 1.0,
         mu: float = 1.0,
+        beta: float = 1.0,
+        margin=1.0,
         lam: float = 1.0,
         epsilon: float = 1e-2,
         label_input: str = "auto",
@@ -237,6 +287,8 @@ class AsymmetricHasher(BaseHasher):
         self.n_anchors = n_anchors
         self.gamma = gamma
         self.mu = mu
+        self.beta = beta
+        self.margin = margin
         self.lam = lam
         self.epsilon = epsilon
         self.label_input = label_input
@@ -297,7 +349,14 @@ class AsymmetricHasher(BaseHasher):
         return (E @ self.label_weights_ >= 0).astype(np.uint8)
 
     # -- the fit --------------------------------------------------------------------------
-    def _objective(self, U, V, Z, Y, E, W, P, r):
+    def _label_objective(self, Z, E, W, T):
+        r = Z.shape[1]
+        return float(
+            r * np.sum((T - Z @ Z.T / r) ** 2)
+            + self.beta * (np.sum((Z - E @ W) ** 2) + self.lam * np.sum(W**2))
+        )
+
+    def _image_objective(self, U, V, Z, Y, P, r):
         n = U.shape[0]
         YtV, YtU = Y.T @ V, Y.T @ U
         # tr(V^T S U) with S = 2 Y Y^T - 1 1^T
@@ -307,10 +366,30 @@ class AsymmetricHasher(BaseHasher):
             pairwise
             + self.gamma * np.sum((V - U) ** 2)
             + self.mu * np.sum((V - Y @ Z) ** 2)
-            + np.sum((Z - E @ W) ** 2)
-            + self.lam * np.sum(W**2)
             + self.epsilon * np.sum(P**2)
         )
+
+    def _fit_label_network(self, E, r, rng):
+        """Stage 1: class codes Z and label network W from E alone (exact alternation)."""
+        T, margin = class_similarity_targets(E, self.margin)
+        label_system = E.T @ E + self.lam * np.eye(E.shape[1])
+
+        def w_step(Z):
+            return np.linalg.solve(label_system, E.T @ Z)
+
+        # Random hyperplanes on the label inputs: the initial codes keep their geometry.
+        Z = _sign(E @ rng.standard_normal((E.shape[1], r)))
+        W = w_step(Z)
+        objective = []
+        for _ in range(self.max_iter):
+            Z_new = class_code_sweeps(Z, T, self.beta * (E @ W), r, self.n_sweeps)
+            W = w_step(Z_new)
+            objective.append(self._label_objective(Z_new, E, W, T))
+            settled = np.array_equal(Z_new, Z)
+            Z = Z_new
+            if settled:  # no flip lowers the objective given W, and W is exact given Z
+                break
+        return Z, W, T, margin, objective
 
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)
@@ -319,7 +398,9 @@ class AsymmetricHasher(BaseHasher):
         Y = sp.csr_matrix((np.ones(n), (np.arange(n), y)), shape=(n, c))
 
         anchors, bandwidth, Phi = fit_anchor_map(X, self.n_anchors, rng)
-        # P-step: eigendecomposition of Phi^T Phi, once.
+        Z, W, T, margin, label_objective = self._fit_label_network(E, r, rng)
+
+        # Stage 2, Z fixed. P-step: eigendecomposition of Phi^T Phi, once.
         phi_eigvals, phi_eigvecs = np.linalg.eigh(gram(Phi))
         phi_eigvals = np.maximum(phi_eigvals, 0.0)
 
@@ -334,31 +415,21 @@ class AsymmetricHasher(BaseHasher):
             rotated /= np.outer(phi_eigvals, b_eigvals) + self.epsilon
             return phi_eigvecs @ rotated @ b_eigvecs.T
 
-        label_system = E.T @ E + self.lam * np.eye(E.shape[1])
-
-        def w_step(Z):
-            return np.linalg.solve(label_system, E.T @ Z)
-
-        # Start as ADSH does, from random database codes; then the class codes (with
-        # the label network's output still zero), the label network and the query
-        # function follow from them by their exact steps.
-        V = _sign(rng.standard_normal((n, r)))
-        Z = _sign(self.mu * (Y.T @ V))
-        W = w_step(Z)
+        # The semantic targets guide the image side from the start: V = Y Z.
+        YZ = np.asarray(Y @ Z)
+        V = YZ.copy()
         P = p_step(V)
         U = Phi @ P
 
         objective = []
         for _ in range(self.max_iter):
-            Q = (r / n) * s_times(U) + self.gamma * U + self.mu * np.asarray(Y @ Z)
+            Q = (r / n) * s_times(U) + self.gamma * U + self.mu * YZ
             V = np.ascontiguousarray(
                 dcc_update(V, Q, U.T / np.sqrt(n), n_sweeps=self.n_sweeps)
             )
-            Z = _sign(self.mu * (Y.T @ V) + E @ W)
-            W = w_step(Z)
             P = p_step(V)
             U = Phi @ P
-            objective.append(self._objective(U, V, Z, Y, E, W, P, r))
+            objective.append(self._image_objective(U, V, Z, Y, P, r))
             if len(objective) > 1 and objective[-2] - objective[-1] <= self.tol * abs(
                 objective[-2]
             ):
@@ -371,7 +442,11 @@ class AsymmetricHasher(BaseHasher):
         self.class_codes_ = (Z > 0).astype(np.uint8)
         self.label_weights_ = W
         self.label_inputs_ = E
+        self.similarity_targets_ = T
+        self.margin_ = margin
         self.uses_word_vecs_ = uses_word_vecs
+        self.n_label_iter_ = len(label_objective)
+        self.label_objective_ = np.asarray(label_objective)
         self.n_iter_ = len(objective)
         self.objective_ = np.asarray(objective)
 

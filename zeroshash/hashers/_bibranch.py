@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._discrete import dcc_update
+from .._discrete import class_code_sweeps, class_similarity_targets, dcc_update
 from .._kernel_map import RidgeOnFeatures, fit_anchor_map, project_rbf
 from ..base import BaseHasher
 
@@ -21,40 +21,6 @@ def _ridge(B: np.ndarray, T: np.ndarray, ridge: float) -> np.ndarray:
     system = B.T @ B
     system[np.diag_indices_from(system)] += ridge
     return np.linalg.solve(system, B.T @ T)
-
-
-def class_code_sweeps(C, targets, M, weight, n_sweeps):
-    r"""Exact single-entry coordinate descent for the class codes.
-
-    Minimises ``weight * ||T - C C^T / r||^2 - 2 tr(C^T M)`` over ``C`` in
-    ``{-1, +1}^(k x r)``, one entry at a time: an entry is flipped only when that
-    strictly lowers the objective (the change of a flip is computed in closed form,
-    O(k)), so the objective never increases. Stops after a sweep without a flip.
-
-    For entry ``(a, j)`` with residual ``R = T - C C^T / r`` and ``s_b = C_aj C_bj``,
-    flipping changes the objective by
-    ``4 C_aj M_aj + (8 weight / r) sum_{b != a} (R_ab s_b + 1 / r)``.
-    """
-    C = np.array(C, dtype=np.float64)
-    k, r = C.shape
-    R = targets - C @ C.T / r
-    for _ in range(n_sweeps):
-        flipped = False
-        for a in range(k):
-            for j in range(r):
-                s = C[a, j] * C[:, j]
-                s[a] = 0.0
-                delta = 4.0 * C[a, j] * M[a, j] + (8.0 * weight / r) * (
-                    R[a] @ s + (k - 1) / r
-                )
-                if delta < -1e-12 * (1.0 + abs(4.0 * M[a, j])):
-                    C[a, j] = -C[a, j]
-                    R[a] += 2.0 * s / r
-                    R[:, a] += 2.0 * s / r
-                    flipped = True
-        if not flipped:
-            break
-    return C
 
 
 class BiBranchHasher(BaseHasher):
@@ -310,19 +276,7 @@ class BiBranchHasher(BaseHasher):
         return V
 
     def _targets(self, V):
-        k = V.shape[0]
-        norms = np.linalg.norm(V, axis=1)
-        unit = V / np.where(norms > 0, norms, 1.0)[:, None]
-        cosine = unit @ unit.T
-        off = ~np.eye(k, dtype=bool)
-        if self.margin == "auto":
-            # Never negative: a margin lowers targets, it must not raise them.
-            margin = max(float(cosine[off].mean()), 0.0) if k > 1 else 0.0
-        else:
-            margin = float(self.margin)
-        T = np.clip(cosine - margin, -1.0, 1.0)
-        np.fill_diagonal(T, 1.0)
-        return T, margin
+        return class_similarity_targets(V, self.margin)
 
     def _objective(self, s):
         r = s["B"].shape[1]
