@@ -109,7 +109,7 @@ def test_transductive_mode_uses_unlabelled_rows_for_the_unsupervised_parts():
     mean, pca = principal_directions(X, 12)
     Z = (X - mean) @ pca
     labelled = y_semi != -1
-    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 1.0, labelled)
+    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 3.0, labelled)
     np.testing.assert_allclose(dbq.components_, expected, atol=1e-10)
     # Inductive on the labelled rows alone is a different model (its statistics miss them).
     inductive = DoubleBitHasher(bits=8, random_state=0).fit(X[labelled], y[labelled])
