@@ -7,7 +7,11 @@ Part 1, the ZSH protocol: on each embedded dataset and seed, 3 unseen classes
 unseen class, the database all other images, training on its seen-class images.
 Printed per method and code length: unseen-class mAP@all of every split, the mean,
 precision within Hamming radius 2 (mean), and for DBQ the number of splits where it
-beats both ITQ and PCAH.
+beats both ITQ and PCAH. Then, for the inductive methods, what a radius-2 hash lookup
+returns (``zeroshash.diagnostics.radius_lookup_profile``, means over the splits): the
+share of queries that find nothing within radius 2, the median number of items found,
+the precision over the queries that find something, and precision@100 (the same
+number of items for every method).
 
 Part 2, the generalised setting: the same seeds with 50 images of each seen class
 held out of training and of the database as seen-class queries
@@ -40,8 +44,8 @@ import numpy as np
 
 from zeroshash import DoubleBitHasher, ITQHasher, PCAHasher, ZSHHasher
 from zeroshash.datasets import load_animals, load_fashion
-from zeroshash.diagnostics import seen_unseen_retrieval
-from zeroshash.metrics import retrieval_scores
+from zeroshash.diagnostics import radius_lookup_profile, seen_unseen_retrieval
+from zeroshash.metrics import precision_at_n, retrieval_scores
 from zeroshash.model_selection import zero_shot_retrieval_split
 
 LOADERS = {"animals": load_animals, "fashion": load_fashion}
@@ -68,16 +72,24 @@ def fit(method, hasher, X, y, split, word_vecs):
     return hasher.fit(X[split.database], np.where(labelled, y[split.database], -1))
 
 
+LOOKUP_METHODS = ("PCAH", "ITQ", "ZSH", "DBQ")
+
+
 def protocol_table(name, X, y, word_vecs, seeds, bits):
-    maps, prec = {}, {}
+    maps, prec, lookup = {}, {}, {}
     for seed in seeds:
         split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
         for method, hasher in hashers(seed).items():
             for b in bits:
                 model = fit(method, hasher.set_params(bits=b), X, y, split, word_vecs)
-                row = retrieval_scores(model.transform(X[split.query]),
-                                       model.transform(X[split.database]),
-                                       y[split.query], y[split.database], radius=2)
+                query_codes = model.transform(X[split.query])
+                db_codes = model.transform(X[split.database])
+                labels = y[split.query], y[split.database]
+                row = retrieval_scores(query_codes, db_codes, *labels, radius=2)
+                if method in LOOKUP_METHODS:
+                    profile = radius_lookup_profile(query_codes, db_codes, *labels, radius=2)
+                    profile["p100"] = precision_at_n(query_codes, db_codes, *labels, n=100)
+                    lookup.setdefault((method, b), []).append(profile)
                 maps.setdefault((method, b), []).append(row["map"])
                 prec.setdefault((method, b), []).append(row["precision_r"])
         print(f"  {name} seed {seed} done", file=sys.stderr, flush=True)
@@ -93,6 +105,20 @@ def protocol_table(name, X, y, word_vecs, seeds, bits):
                     if method.startswith("DBQ") else "")
             print(f"{method:<7} {b:>4} | " + " ".join(f"{v:6.4f}" for v in values)
                   + f" | {values.mean():6.4f} {np.mean(prec[method, b]):6.3f} {wins:>5}")
+        print()
+    print(f"dataset: {name}, radius-2 lookup, means over the splits")
+    print(f"{'method':<7} {'bits':>4} | {'P@r2':>6} {'empty':>6} {'median n':>8} "
+          f"{'P@r2 non-empty':>14} | {'P@100':>6}")
+    for b in bits:
+        for method in LOOKUP_METHODS:
+            rows = lookup[method, b]
+
+            def mean(key, rows=rows):
+                return np.mean([r[key] for r in rows])
+
+            nonempty = np.nanmean([r["precision_nonempty"] for r in rows])
+            print(f"{method:<7} {b:>4} | {mean('precision'):6.3f} {mean('empty_fraction'):6.2f} "
+                  f"{mean('retrieved_median'):8.0f} {nonempty:14.3f} | {mean('p100'):6.3f}")
         print()
 
 

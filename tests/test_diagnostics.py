@@ -1,8 +1,11 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zeroshash import ITQHasher, ZSHHasher
-from zeroshash.diagnostics import code_statistics, seen_unseen_retrieval
+from zeroshash.diagnostics import code_statistics, radius_lookup_profile, seen_unseen_retrieval
+from zeroshash.metrics import precision_within_radius
 from zeroshash.model_selection import zero_shot_retrieval_split
 
 
@@ -44,3 +47,39 @@ def test_seen_unseen_retrieval_on_blobs(blobs):
     np.testing.assert_array_equal(without.query, split.query)  # same unseen queries
     with pytest.raises(ValueError, match="no held-out seen-class queries"):
         seen_unseen_retrieval(ITQHasher(bits=4).fit(X), X, y, without)
+
+
+def _lookup_oracle(q, db, ql, dbl, radius):
+    """Plain numpy: Hamming distances from the unpacked bits, then per-query counts."""
+    dist = (q[:, None, :] != db[None, :, :]).sum(axis=2)
+    inside = dist <= radius
+    got = inside.sum(axis=1)
+    hits = (inside & (ql[:, None] == dbl[None, :])).sum(axis=1)
+    precision = np.array([h / g if g else 0.0 for h, g in zip(hits, got)])
+    return precision, got
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), bits=st.integers(1, 20), radius=st.integers(0, 4))
+def test_radius_lookup_profile_matches_oracle(seed, bits, radius):
+    rng = np.random.RandomState(seed)
+    q = rng.randint(0, 2, (7, bits)).astype(np.uint8)
+    db = rng.randint(0, 2, (30, bits)).astype(np.uint8)
+    ql, dbl = rng.randint(0, 3, 7), rng.randint(0, 3, 30)
+    profile = radius_lookup_profile(q, db, ql, dbl, radius=radius)
+    precision, got = _lookup_oracle(q, db, ql, dbl, radius)
+    assert profile["precision"] == pytest.approx(precision.mean())
+    assert profile["precision"] == pytest.approx(
+        precision_within_radius(q, db, ql, dbl, radius=radius))
+    assert profile["empty_fraction"] == pytest.approx(np.mean(got == 0))
+    assert profile["retrieved_mean"] == pytest.approx(got.mean())
+    assert profile["retrieved_median"] == pytest.approx(np.median(got))
+    if (got > 0).any():
+        assert profile["precision_nonempty"] == pytest.approx(precision[got > 0].mean())
+    else:
+        assert np.isnan(profile["precision_nonempty"])
+
+
+def test_radius_lookup_profile_rejects_bad_radius():
+    with pytest.raises(ValueError, match="radius"):
+        radius_lookup_profile([[0, 1]], [[0, 1]], [0], [0], radius=-1)

@@ -5,15 +5,17 @@ bits that never change, bits that copy each other, thousands of images sharing a
 few hundred codes. :func:`code_statistics` measures that on any set of codes;
 :func:`seen_unseen_retrieval` compares retrieval for queries of unseen classes, of
 held-out seen classes, and of both (the generalised setting).
+:func:`radius_lookup_profile` takes precision within a Hamming radius apart: how
+many queries find nothing, how many items the others find, and how precise those are.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .metrics import retrieval_scores
+from .metrics import _check_radius, _radius_counts, _ranking, retrieval_scores
 
-__all__ = ["code_statistics", "seen_unseen_retrieval"]
+__all__ = ["code_statistics", "radius_lookup_profile", "seen_unseen_retrieval"]
 
 
 def code_statistics(codes) -> dict:
@@ -110,3 +112,55 @@ def seen_unseen_retrieval(hasher, X, y, split, *, radius: int = 2) -> dict:
             hasher.transform(X[queries]), db_codes, y[queries], y[split.database], radius=radius
         )
     return out
+
+
+def radius_lookup_profile(query_codes, db_codes, query_labels, db_labels, *,
+                          radius: int = 2) -> dict:
+    """What a hash lookup within Hamming ``radius`` returns, query by query.
+
+    Precision within a radius (:func:`zeroshash.metrics.precision_within_radius`)
+    mixes two things: how many queries retrieve nothing (they count 0) and how
+    precise the items are for the others. Both depend on how many database items a
+    radius-``r`` ball holds, which differs between codes of the same length: a
+    double-bit code's radius 2 is a wider neighbourhood than a sign code's at 16 bits
+    and a narrower one at 64. This separates them.
+
+    Parameters
+    ----------
+    query_codes, db_codes : array-like of shape (n, bits), 0/1
+    query_labels, db_labels : array-like of shape (n,) or (n, n_labels)
+        As for :func:`zeroshash.metrics.mean_average_precision`.
+    radius : int, default=2
+
+    Returns
+    -------
+    profile : dict
+        * ``precision``: mean over all queries, a query retrieving nothing counting 0
+          (equal to ``precision_within_radius``);
+        * ``precision_nonempty``: mean over the queries that retrieve something
+          (nan when none does);
+        * ``empty_fraction``: share of queries that retrieve nothing;
+        * ``retrieved_mean`` and ``retrieved_median``: items within the radius per query.
+
+    Examples
+    --------
+    >>> from zeroshash.diagnostics import radius_lookup_profile
+    >>> db = [[0, 0, 0], [1, 1, 1], [0, 0, 1]]
+    >>> profile = radius_lookup_profile([[0, 0, 0], [1, 1, 0]], db, [0, 1], [0, 1, 1], radius=0)
+    >>> profile["precision"], profile["precision_nonempty"], profile["empty_fraction"]
+    (0.5, 1.0, 0.5)
+    """
+    radius = _check_radius(radius)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    retrieved, hits = _radius_counts(ranking)
+    column = min(radius, retrieved.shape[1] - 1)
+    got = retrieved[:, column].astype(np.float64)
+    nonempty = got > 0
+    precision = np.divide(hits[:, column], got, out=np.zeros_like(got), where=nonempty)
+    return {
+        "precision": float(precision.mean()),
+        "precision_nonempty": float(precision[nonempty].mean()) if nonempty.any() else float("nan"),
+        "empty_fraction": float(1.0 - nonempty.mean()),
+        "retrieved_mean": float(got.mean()),
+        "retrieved_median": float(np.median(got)),
+    }

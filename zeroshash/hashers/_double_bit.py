@@ -91,6 +91,10 @@ class DoubleBitHasher(BaseHasher):
     it from seeing the database at all: ITQ fitted on the same database gains nearly
     as much, and is ahead on fashion at 64 bits.
 
+    Hash lookups: a Hamming radius covers a different neighbourhood than with sign
+    codes of the same length -- at 16 bits, radius 1 of these codes returns about as
+    many items as radius 2 of ITQ's (``zeroshash.diagnostics.radius_lookup_profile``).
+
     Selection of the defaults (cross-validation over *seen* classes only):
     ``benchmarks/select_zero_shot.py``; per-split results: ``benchmarks/bench_zero_shot.py``.
 
