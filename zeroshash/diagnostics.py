@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .metrics import _check_radius, _radius_counts, _ranking, retrieval_scores
+from .metrics import (
+    _check_radius,
+    _precision_at_radius,
+    _radius_counts,
+    _ranking,
+    retrieval_scores,
+)
 
 __all__ = ["code_statistics", "radius_lookup_profile", "seen_unseen_retrieval"]
 
@@ -152,11 +158,10 @@ def radius_lookup_profile(query_codes, db_codes, query_labels, db_labels, *,
     """
     radius = _check_radius(radius)
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
-    retrieved, hits = _radius_counts(ranking)
-    column = min(radius, retrieved.shape[1] - 1)
-    got = retrieved[:, column].astype(np.float64)
+    precision = _precision_at_radius(ranking, radius)
+    retrieved, _ = _radius_counts(ranking)
+    got = retrieved[:, min(radius, retrieved.shape[1] - 1)].astype(np.float64)
     nonempty = got > 0
-    precision = np.divide(hits[:, column], got, out=np.zeros_like(got), where=nonempty)
     return {
         "precision": float(precision.mean()),
         "precision_nonempty": float(precision[nonempty].mean()) if nonempty.any() else float("nan"),
