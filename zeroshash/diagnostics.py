@@ -15,8 +15,8 @@ import numpy as np
 
 from .metrics import (
     _check_radius,
-    _precision_at_radius,
-    _radius_counts,
+    _counts_within,
+    _precision_from_counts,
     _ranking,
     retrieval_scores,
 )
@@ -158,9 +158,8 @@ def radius_lookup_profile(query_codes, db_codes, query_labels, db_labels, *,
     """
     radius = _check_radius(radius)
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
-    precision = _precision_at_radius(ranking, radius)
-    retrieved, _ = _radius_counts(ranking)
-    got = retrieved[:, min(radius, retrieved.shape[1] - 1)].astype(np.float64)
+    got, hits = _counts_within(ranking, radius)
+    precision = _precision_from_counts(got, hits)
     nonempty = got > 0
     return {
         "precision": float(precision.mean()),

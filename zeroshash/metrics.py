@@ -247,12 +247,21 @@ def _check_radius(radius) -> int:
     return int(radius)
 
 
-def _precision_at_radius(ranking: _Ranking, radius: int) -> np.ndarray:
-    """Per-query precision within ``radius``; 0 for a query retrieving nothing."""
+def _counts_within(ranking: _Ranking, radius: int):
+    """Per-query (retrieved, relevant retrieved) within ``radius``, retrieved as float."""
     retrieved, hits = _radius_counts(ranking)
     r = min(radius, ranking.hist.shape[1] - 1)
-    got = retrieved[:, r].astype(np.float64)
-    return np.divide(hits[:, r], got, out=np.zeros_like(got), where=got > 0)
+    return retrieved[:, r].astype(np.float64), hits[:, r]
+
+
+def _precision_from_counts(got: np.ndarray, hits: np.ndarray) -> np.ndarray:
+    """Per-query precision; 0 for a query retrieving nothing."""
+    return np.divide(hits, got, out=np.zeros_like(got), where=got > 0)
+
+
+def _precision_at_radius(ranking: _Ranking, radius: int) -> np.ndarray:
+    """Per-query precision within ``radius``; 0 for a query retrieving nothing."""
+    return _precision_from_counts(*_counts_within(ranking, radius))
 
 
 def _ap_all(ranking: _Ranking) -> np.ndarray:
