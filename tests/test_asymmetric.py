@@ -24,25 +24,27 @@ def _dense_objective(ah, X, y):
     S = np.where(Y @ Y.T > 0, 1.0, -1.0)
     return (
         np.sum((U @ V.T - r * S) ** 2) / n
-        + ah.gamma * np.sum((V - U) ** 2)
-        + ah.mu * np.sum((V - Y @ Z) ** 2)
-        + ah.epsilon * np.sum(ah.projection_**2)
+        + ah.nu * np.sum((V - U) ** 2)
+        + ah.class_code_weight * np.sum((V - Y @ Z) ** 2)
+        + ah.nu * ah.hash_ridge * np.sum(ah.projection_**2)
     )
 
 
 def _label_objective(ah, Z, W=None):
     """Stage 1's documented objective, evaluated directly."""
-    r, E = Z.shape[1], ah.label_inputs_
-    W = ah.label_weights_ if W is None else W
-    return np.sum((r * ah.similarity_targets_ - Z @ Z.T) ** 2) / r + ah.beta * (
-        np.sum((Z - E @ W) ** 2) + ah.lam * np.sum(W**2)
+    r, E = Z.shape[1], ah.class_vectors_
+    W = ah.class_encoder_ if W is None else W
+    return np.sum((r * ah.similarity_targets_ - Z @ Z.T) ** 2) / r + ah.class_encoder_weight * (
+        np.sum((Z - E @ W) ** 2) + ah.semantic_ridge * np.sum(W**2)
     )
 
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"gamma": 0.0}, {"mu": 0.0}, {"gamma": 10.0, "mu": 5.0, "lam": 0.1},
-     {"n_sweeps": 1}, {"beta": 10.0, "margin": "auto"}, {"beta": 0.0, "margin": 0.0}],
+    [{}, {"nu": 1e-3}, {"class_code_weight": 0.0}, {"nu": 10.0, "class_code_weight": 5.0,
+        "semantic_ridge": 0.1},
+     {"n_sweeps": 1}, {"class_encoder_weight": 10.0, "margin": "auto"},
+         {"class_encoder_weight": 0.0, "margin": 0.0}],
 )
 @pytest.mark.parametrize("with_word_vecs", [True, False])
 def test_both_objectives_never_increase(blobs, params, with_word_vecs):
@@ -80,9 +82,9 @@ def test_label_stage_ends_where_no_single_flip_helps(blobs, seed, margin, with_w
                           random_state=seed)
     ah.fit(X, y, word_vecs if with_word_vecs else None)
     assert ah.n_label_iter_ < 50
-    Z, E = _pm(ah.class_codes_), ah.label_inputs_
-    W = np.linalg.solve(E.T @ E + ah.lam * np.eye(E.shape[1]), E.T @ Z)
-    np.testing.assert_allclose(ah.label_weights_, W, rtol=1e-10, atol=1e-12)
+    Z, E = _pm(ah.class_codes_), ah.class_vectors_
+    W = np.linalg.solve(E.T @ E + ah.semantic_ridge * np.eye(E.shape[1]), E.T @ Z)
+    np.testing.assert_allclose(ah.class_encoder_, W, rtol=1e-10, atol=1e-12)
     best = _label_objective(ah, Z)
     for a, j in itertools.product(range(Z.shape[0]), range(Z.shape[1])):
         flipped = Z.copy()
@@ -97,7 +99,7 @@ def test_label_stage_sees_no_images(blobs):
     other = np.random.RandomState(5).randn(*X.shape)
     b = AsymmetricHasher(**SMALL).fit(other, y, word_vecs)
     np.testing.assert_array_equal(a.class_codes_, b.class_codes_)
-    np.testing.assert_array_equal(a.label_weights_, b.label_weights_)
+    np.testing.assert_array_equal(a.class_encoder_, b.class_encoder_)
     np.testing.assert_array_equal(a.label_objective_, b.label_objective_)
 
 
@@ -120,18 +122,18 @@ def test_final_blocks_are_exact_minimisers(blobs):
     V, Z = _pm(ah.database_codes_), _pm(ah.class_codes_)
     Y = np.eye(6)[y]
     S = np.where(Y @ Y.T > 0, 1.0, -1.0)
-    E = ah.label_inputs_
+    E = ah.class_vectors_
     # P: stationary point of a strictly convex quadratic, solved through vec / kron.
     d2 = ((X[:, None, :] - ah.anchors_[None]) ** 2).sum(-1)
     Phi = np.hstack([np.exp(-d2 / ah.bandwidth_), np.ones((n, 1))])
-    A, G = Phi.T @ Phi, V.T @ V / n + ah.gamma * np.eye(r)
-    system = np.kron(G, A) + ah.epsilon * np.eye(A.shape[0] * r)
-    rhs = Phi.T @ (r / n * S @ V + ah.gamma * V)
+    A, G = Phi.T @ Phi, V.T @ V / n + ah.nu * np.eye(r)
+    system = np.kron(G, A) + ah.nu * ah.hash_ridge * np.eye(A.shape[0] * r)
+    rhs = Phi.T @ (r / n * S @ V + ah.nu * V)
     P = np.linalg.solve(system, rhs.ravel(order="F")).reshape(rhs.shape, order="F")
     np.testing.assert_allclose(ah.projection_, P, rtol=1e-6, atol=1e-9)
     # W: ridge of Z on E.
-    W = np.linalg.solve(E.T @ E + ah.lam * np.eye(E.shape[1]), E.T @ Z)
-    np.testing.assert_allclose(ah.label_weights_, W, rtol=1e-10, atol=1e-12)
+    W = np.linalg.solve(E.T @ E + ah.semantic_ridge * np.eye(E.shape[1]), E.T @ Z)
+    np.testing.assert_allclose(ah.class_encoder_, W, rtol=1e-10, atol=1e-12)
 
 
 def test_fitted_attributes(blobs):
@@ -141,8 +143,8 @@ def test_fitted_attributes(blobs):
     assert ah.database_codes_.dtype == np.uint8
     assert set(np.unique(ah.database_codes_)) <= {0, 1}
     assert ah.class_codes_.shape == (6, 12) and ah.class_codes_.dtype == np.uint8
-    assert ah.label_weights_.shape == (3, 12)
-    np.testing.assert_allclose(np.linalg.norm(ah.label_inputs_, axis=1), 1.0)
+    assert ah.class_encoder_.shape == (3, 12)
+    np.testing.assert_allclose(np.linalg.norm(ah.class_vectors_, axis=1), 1.0)
     assert ah.uses_word_vecs_
     assert ah.projection_.shape == (41, 12)
     codes = ah.transform(X)
@@ -154,7 +156,7 @@ def test_label_input_modes(blobs):
     X, y, word_vecs = blobs
     onehot = AsymmetricHasher(**SMALL).fit(X, y)
     assert not onehot.uses_word_vecs_
-    np.testing.assert_array_equal(onehot.label_inputs_, np.eye(6))
+    np.testing.assert_array_equal(onehot.class_vectors_, np.eye(6))
     forced = AsymmetricHasher(**SMALL, label_input="onehot").fit(X, y, word_vecs)
     assert not forced.uses_word_vecs_
     np.testing.assert_array_equal(forced.encode_classes(np.eye(6)), forced.class_codes_)
@@ -167,7 +169,7 @@ def test_encode_classes_seen_and_unseen(blobs):
     # With at least as many dimensions as classes and a light ridge, the label network
     # reproduces the seen classes' codes from their own vectors.
     rich = np.hstack([word_vecs, np.random.RandomState(2).randn(6, 5)])
-    ah = AsymmetricHasher(**SMALL, lam=1e-3).fit(X, y, rich)
+    ah = AsymmetricHasher(**SMALL, semantic_ridge=1e-3).fit(X, y, rich)
     np.testing.assert_array_equal(ah.encode_classes(rich), ah.class_codes_)
     # 3-d vectors cannot carry 6 arbitrary 12-bit codes: the network's own codes
     # then differ from the class codes in some bits, but keep their shape and type.
@@ -229,8 +231,9 @@ def test_word_vecs_given_twice_is_an_error(blobs):
 
 @pytest.mark.parametrize(
     "params",
-    [{"bits": 0}, {"gamma": -1.0}, {"mu": -0.1}, {"lam": 0.0}, {"epsilon": 0.0},
-     {"beta": -1.0}, {"margin": 2.5}, {"margin": "mean"},
+    [{"bits": 0}, {"nu": -1.0}, {"class_code_weight": -0.1}, {"semantic_ridge": 0.0},
+        {"hash_ridge": 0.0},
+     {"class_encoder_weight": -1.0}, {"margin": 2.5}, {"margin": "mean"},
      {"label_input": "glove"}, {"max_iter": 0}, {"n_sweeps": 0}],
 )
 def test_bad_parameters(blobs, params):

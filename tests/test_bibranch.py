@@ -6,7 +6,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from zeroshash import BiBranchHasher, pack_bits
-from zeroshash._discrete import class_code_sweeps
+from zeroshash._solvers import class_code_sweeps
 from zeroshash.metrics import mean_average_precision
 
 SMALL = dict(bits=16, n_anchors=60, random_state=0)
@@ -14,8 +14,9 @@ SMALL = dict(bits=16, n_anchors=60, random_state=0)
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"mu": 0.0, "lam": 0.0}, {"alpha": 10.0, "margin": 0.0}, {"nu": 1.0, "eta": 0.1},
-     {"beta": 0.0, "ridge": 1e-2}],
+    [{}, {"reconstruction_weight": 0.0, "classification_weight": 0.0},
+        {"similarity_weight": 10.0, "margin": 0.0}, {"nu": 1.0, "class_code_weight": 0.1},
+     {"class_encoder_weight": 0.0, "semantic_ridge": 1e-2}],
 )
 @pytest.mark.parametrize("with_word_vecs", [True, False])
 def test_objective_never_increases(blobs, params, with_word_vecs):
@@ -69,7 +70,7 @@ def test_fitted_attributes(blobs):
     k, d = word_vecs.shape
     assert h.anchors_.shape == (60, X.shape[1])
     assert h.projection_.shape == (61, 16)
-    assert h.semantic_projection_.shape == (d, 16)
+    assert h.class_encoder_.shape == (d, 16)
     assert h.class_codes_.shape == (k, 16) and h.class_codes_.dtype == np.uint8
     assert set(np.unique(h.class_codes_)) <= {0, 1}
     assert h.classifier_.shape == (16, k)
@@ -231,7 +232,8 @@ def test_bad_input_fails_before_any_work(blobs, mutate, match):
     "params, match",
     [({"bits": 0}, "bits"), ({"n_anchors": 0}, "n_anchors"), ({"margin": "big"}, "margin"),
      ({"margin": 3.0}, "margin"), ({"margin": -0.5}, "margin"), ({"nu": 0.0}, "nu"),
-     ({"ridge": 0.0}, "ridge"), ({"mu": -1.0}, "mu"), ({"bits": 8.5}, "bits")],
+     ({"semantic_ridge": 0.0}, "semantic_ridge"), ({"reconstruction_weight": -1.0},
+         "reconstruction_weight"), ({"bits": 8.5}, "bits")],
 )
 def test_bad_parameters(blobs, params, match):
     X, y, word_vecs = blobs

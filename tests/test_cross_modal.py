@@ -19,7 +19,8 @@ def pairs(blobs):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"mu": 0.0}, {"mu": 10.0, "nu": 1e-3}, {"heat_bandwidth": 0.01}, {"lam": 1.0}],
+    [{}, {"fusion_weight": 0.0}, {"fusion_weight": 10.0, "nu": 1e-3}, {"heat_bandwidth": 0.01},
+        {"semantic_ridge": 1.0}],
 )
 @pytest.mark.parametrize("with_word_vecs", [True, False])
 def test_objective_never_increases(pairs, params, with_word_vecs):
@@ -36,7 +37,7 @@ def test_fitted_attributes(pairs):
     cmh = CrossModalHasher(**SMALL).fit(X, y, word_vecs, X_query=S)
     assert cmh.anchors_.shape == (60, 20) and cmh.query_anchors_.shape == (60, 12)
     assert cmh.projection_.shape == cmh.query_projection_.shape == (61, 16)
-    assert cmh.decoder_.shape == (16, 3)
+    assert cmh.semantic_projection_.shape == (16, 3)
     assert cmh.fusion_logits_.shape == (6, 16)
     assert cmh.n_features_in_ == 20 and cmh.n_query_features_in_ == 12
     np.testing.assert_allclose(np.linalg.norm(cmh.class_vectors_, axis=1), 1.0)
@@ -76,11 +77,12 @@ def test_fusion_branch_matches_explicit_graph_convolution(pairs):
     # The class-level solver (push-through identity) equals the explicit ridge on G.
     rng = np.random.RandomState(0)
     B = np.where(rng.randn(X.shape[0], 16) >= 0, 1.0, -1.0)
-    U = np.linalg.solve(G.T @ G + cmh.rho * np.eye(G.shape[1]), G.T @ B)
+    U = np.linalg.solve(G.T @ G + cmh.fusion_ridge * np.eye(G.shape[1]), G.T @ B)
     K_F = G[[np.flatnonzero(y == a)[0] for a in range(6)]]
     K_F = K_F @ K_F.T
     counts = np.bincount(y).astype(float)
-    alpha = np.linalg.solve(counts[:, None] * K_F + cmh.rho * np.eye(6), np.eye(6)[y].T @ B)
+    alpha = np.linalg.solve(counts[:, None] * K_F + cmh.fusion_ridge * np.eye(6),
+        np.eye(6)[y].T @ B)
     np.testing.assert_allclose((G @ U)[[np.flatnonzero(y == a)[0] for a in range(6)]],
                                K_F @ alpha, rtol=1e-6, atol=1e-8)
     np.testing.assert_allclose(np.sum(U**2), np.sum(alpha * (K_F @ alpha)), rtol=1e-6)

@@ -29,7 +29,8 @@ def patches():
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"alpha": 0.0}, {"mix_ratio": 1.0, "mask_ratio": 0.0}, {"nu": 1e-2, "lam": 0.1}],
+    [{}, {"reconstruction_weight": 0.0}, {"mix_ratio": 1.0, "mask_ratio": 0.0}, {"nu": 1e-2,
+        "semantic_ridge": 0.1}],
 )
 @pytest.mark.parametrize("with_word_vecs", [True, False])
 def test_objective_never_increases(patches, params, with_word_vecs):
@@ -76,7 +77,7 @@ def test_semantic_maps_are_ridge_regressions(patches):
     A = h.class_vectors_[np.repeat(y, 9)]
     for k in range(4):
         Ak, Tk = A[part == k], flat[part == k] - h.part_centers_[k]
-        U = np.linalg.solve(Ak.T @ Ak + h.lam * np.eye(3), Ak.T @ Tk)
+        U = np.linalg.solve(Ak.T @ Ak + h.semantic_ridge * np.eye(3), Ak.T @ Tk)
         np.testing.assert_allclose(h.part_semantic_maps_[k], U, atol=1e-8)
 
 
@@ -183,7 +184,8 @@ def test_transform_checks_patch_layout(patches):
 @pytest.mark.parametrize(
     "params, match",
     [({"bits": 0}, "bits"), ({"n_parts": 0}, "n_parts"), ({"mix_ratio": 1.5}, "mix_ratio"),
-     ({"n_patches": 0}, "n_patches"), ({"nu": 0.0}, "nu"), ({"alpha": -1.0}, "alpha")],
+     ({"n_patches": 0}, "n_patches"), ({"nu": 0.0}, "nu"), ({"reconstruction_weight": -1.0},
+         "reconstruction_weight")],
 )
 def test_bad_parameters(patches, params, match):
     X, y, word_vecs = patches
@@ -271,10 +273,10 @@ def test_objective_matches_independent_formula(patches, monkeypatch):
 
     W, D, P = h.semantic_projection_, h.decoder_, h.projection_
     expected = (
-        np.sum((S - B @ W) ** 2) + h.lam * np.sum(W**2)
-        + h.alpha * (np.sum((recon - B @ D) ** 2) + h.lam * np.sum(D**2))
+        np.sum((S - B @ W) ** 2) + h.semantic_ridge * np.sum(W**2)
+        + h.reconstruction_weight * (np.sum((recon - B @ D) ** 2) + h.semantic_ridge * np.sum(D**2))
         + h.nu * (np.sum((B - phi(flat) @ P) ** 2) + np.sum((B - phi(mixed) @ P) ** 2)
-                  + h.delta * np.sum(P**2))
+                  + h.hash_ridge * np.sum(P**2))
     )
     assert h.n_views_ == 2
     assert h.objective_[-1] == pytest.approx(expected, rel=1e-6)

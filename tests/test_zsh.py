@@ -16,9 +16,9 @@ SMALL = dict(bits=16, n_anchors=60, random_state=0)
     [
         {},
         {"rotate": False},
-        {"gamma": 1e-4},
-        {"gamma": 1e-3, "graph": "knn"},
-        {"nu": 1e-2, "lam": 1.0},
+        {"graph_weight": 1e-4},
+        {"graph_weight": 1e-3, "graph": "knn"},
+        {"nu": 1e-2, "semantic_ridge": 1.0},
     ],
 )
 @pytest.mark.parametrize("with_word_vecs", [True, False])
@@ -54,7 +54,7 @@ def test_one_hot_mode_without_word_vectors(blobs):
 
 def test_anchors_capped_by_samples(blobs):
     X, y, word_vecs = blobs
-    zsh = ZSHHasher(bits=8, n_anchors=10_000, random_state=0).fit(X[:30], y[:30], word_vecs[:1])
+    zsh = ZSHHasher(bits=8, n_anchors=10_000, random_state=0).fit(X[::8], y[::8], word_vecs)
     assert zsh.anchors_.shape[0] == 30
 
 
@@ -114,7 +114,7 @@ def test_unseen_classes_retrieve_each_other(blobs):
 def test_graph_laplacian_gram_matches_dense_construction(blobs):
     X, y, word_vecs = blobs
     X = X[:50]
-    zsh = ZSHHasher(bits=4, n_anchors=12, gamma=1.0, n_neighbors=3, random_state=0)
+    zsh = ZSHHasher(bits=4, n_anchors=12, graph_weight=1.0, n_neighbors=3, random_state=0)
     from zeroshash._kernel_map import rbf_features, squared_distances
 
     anchors = X[:12]
@@ -194,9 +194,11 @@ def test_matches_literal_transcription_of_published_code(blobs):
     from _reference_zsh import reference_zsh
 
     X, y, word_vecs = blobs
-    params = dict(bits=16, n_anchors=60, lam=1e-2, nu=1e-5, epsilon=1e-2, max_iter=10)
-    ref = reference_zsh(X, y, word_vecs, seed=7, **params)
+    # The published names: lam and the absolute epsilon (hash_ridge = epsilon / nu here).
+    params = dict(bits=16, n_anchors=60, nu=1e-5, max_iter=10)
+    ref = reference_zsh(X, y, word_vecs, seed=7, lam=1.0, epsilon=1e-3, **params)
     zsh = ZSHHasher(**params, tol=0.0, random_state=7).fit(X, y, word_vecs)
+    assert (zsh.semantic_ridge, zsh.nu * zsh.hash_ridge) == (1.0, 1e-3)  # the defaults
     np.testing.assert_array_equal(zsh.anchors_, ref["anchors"])
     assert zsh.bandwidth_ == pytest.approx(ref["sigma2"])
     ours = zsh.transform(X)

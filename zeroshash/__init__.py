@@ -2,7 +2,9 @@
 
 from importlib import import_module
 
+from ._alternating import OneHotFallbackWarning
 from ._codes import pack_bits, unpack_bits
+from ._registry import HasherSpec, all_hashers, get_hasher
 from .base import BaseHasher
 from .hashers import (
     AsymmetricHasher,
@@ -30,14 +32,18 @@ __all__ = [
     "CrossModalHasher",
     "DoubleBitHasher",
     "HammingIndex",
+    "HasherSpec",
     "ITQHasher",
     "KSHHasher",
     "LSHHasher",
+    "OneHotFallbackWarning",
     "PartAlignHasher",
     "PCAHasher",
     "SDHHasher",
     "SpectralHasher",
     "ZSHHasher",
+    "all_hashers",
+    "get_hasher",
     "pack_bits",
     "unpack_bits",
     "__version__",

@@ -1,4 +1,4 @@
-"""RBF-anchor feature map shared by the kernel hashers (ZSH, SDH, KSH, ...).
+"""RBF-anchor feature map of the kernel hashers (ZSH, SDH, KSH, ...).
 
 phi(x) = [exp(-||x - a_1||^2 / h), ..., exp(-||x - a_m||^2 / h), 1]
 
@@ -10,7 +10,6 @@ SDH and ZSH code (``sigma = mean(sqdist)/2; exp(-sqdist / (2 sigma))``).
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
 from sklearn.utils import gen_batches
 
 # Rows per block when mapping many samples: bounds the (block x n_anchors) buffers.
@@ -55,16 +54,18 @@ def rbf_features(d2: np.ndarray, bandwidth: float, bias: bool = True) -> np.ndar
 
 
 def fit_anchor_map(X: np.ndarray, n_anchors: int, rng: np.random.RandomState):
-    """Anchors, bandwidth and the float64 training features ``Phi`` (n, m + 1) of X.
+    """Anchors, bandwidth, the float64 training features ``Phi`` (n, m + 1) and distances.
 
     The first step of every RBF-anchor kernel hasher: draw the anchors, set the
-    bandwidth from the training distances and map the training rows.
+    bandwidth from the training distances and map the training rows. The squared
+    sample-anchor distances (n, m), in X's precision, are returned last for methods
+    that also build a graph from them.
     """
     anchors = choose_anchors(X, n_anchors, rng)
     d2 = squared_distances(X, anchors)
     bandwidth = bandwidth_from_sq_distances(d2)
     Phi = rbf_features(d2, bandwidth).astype(np.float64, copy=False)
-    return anchors, bandwidth, Phi
+    return anchors, bandwidth, Phi, d2
 
 
 def project_rbf(X: np.ndarray, anchors: np.ndarray, bandwidth: float, W: np.ndarray) -> np.ndarray:
@@ -75,28 +76,3 @@ def project_rbf(X: np.ndarray, anchors: np.ndarray, bandwidth: float, W: np.ndar
         d2 = squared_distances(X[rows], anchors, a_sq).astype(np.float64, copy=False)
         out[rows] = rbf_features(d2, bandwidth) @ W
     return out
-
-
-def gram(Phi: np.ndarray) -> np.ndarray:
-    """Phi^T Phi in float64 through a symmetric rank-k update (half a GEMM's flops)."""
-    Phi = np.asarray(Phi, dtype=np.float64)
-    upper = scipy.linalg.blas.dsyrk(1.0, Phi, trans=1, lower=0)
-    return np.triu(upper) + np.triu(upper, 1).T
-
-
-class RidgeOnFeatures:
-    """Ridge regression of targets on fixed features: P = (Phi^T Phi + ridge I)^{-1} Phi^T T.
-
-    The system is factored once (Cholesky), so the alternating solvers that refit
-    ``P`` to new codes every iteration pay only for ``Phi^T T`` and two triangular
-    solves. ``ridge`` must be > 0.
-    """
-
-    def __init__(self, Phi: np.ndarray, ridge: float):
-        self.Phi = np.asarray(Phi, dtype=np.float64)
-        system = gram(self.Phi)
-        system[np.diag_indices_from(system)] += ridge
-        self._factor = scipy.linalg.cho_factor(system, lower=True, check_finite=False)
-
-    def solve(self, T: np.ndarray) -> np.ndarray:
-        return scipy.linalg.cho_solve(self._factor, self.Phi.T @ T, check_finite=False)

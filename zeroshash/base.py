@@ -18,14 +18,17 @@ Contract
 
 Subclasses implement ``_fit(X, y, class_vectors)`` and ``_project(X)``; they may
 override ``_validate_X`` for inputs that are not a plain 2-D matrix (patch-level
-features of shape ``(n, n_patches, d)``, two modalities) and declare
-``_uses_word_vecs = True`` when ``word_vecs`` matter. Hashers whose database codes
+features of shape ``(n, n_patches, d)``, two modalities) and declare their traits as
+class attributes -- ``_requires_y``, ``_uses_word_vecs``, ``_input_kind``,
+``_asymmetric`` -- and their fitted state, ``_fitted_attributes``; the registry
+(:func:`zeroshash.all_hashers`) reads them. Hashers whose database codes
 are not the query hash function (asymmetric methods) keep ``transform`` as the
 function for *new* items and add their own database-side method.
 """
 
 from __future__ import annotations
 
+import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral
@@ -87,6 +90,18 @@ class BaseHasher(
     _requires_y: bool = False
     #: True for hashers that embed classes with word vectors / attributes.
     _uses_word_vecs: bool = False
+    #: False where one class is a valid training set (e.g. a hasher whose labels only
+    #: refine an unsupervised fit).
+    _needs_two_classes: bool = True
+    #: What ``X`` holds: "features" (n, d), "patches" (n, n_patches, patch_dim) or
+    #: "two_modalities" (``X`` plus a paired ``X_query`` given to ``fit``).
+    _input_kind: str = "features"
+    #: True where the database side has codes of its own (learned for the training rows)
+    #: beside the query hash function ``transform``.
+    _asymmetric: bool = False
+    #: The fitted state: every attribute ``fit`` sets (besides ``n_features_in_`` and
+    #: ``feature_names_in_``). Model files store exactly these.
+    _fitted_attributes: tuple = ()
 
     @abstractmethod
     def __init__(self, bits: int = 64, *, random_state=None):
@@ -116,12 +131,29 @@ class BaseHasher(
         self : object
             The fitted hasher.
         """
+        return self._fit_checked(X, y, word_vecs)
+
+    def _fit_checked(self, X, y, word_vecs, **inputs):
+        """Validate, resolve the class vectors and ``_fit``; on failure change nothing.
+
+        ``inputs`` are a subclass's further fit inputs (e.g. a second modality), passed
+        on to its ``_fit`` as keywords.
+        """
         with all_or_nothing(self):
             X, y = self._validate_fit_data(X, y)
-            # Hashers without a semantic side ignore word_vecs, so one loop can fit them all.
-            class_vectors = (self._resolve_class_vectors(word_vecs) if self._uses_word_vecs
-                             else None)
-            self._fit(X, y, class_vectors)
+            if self._uses_word_vecs:
+                class_vectors = self._resolve_class_vectors(word_vecs)
+            else:
+                # One loop can fit the whole family; say so when the vectors go unused.
+                if word_vecs is not None:
+                    warnings.warn(
+                        f"{type(self).__name__} does not use word vectors; word_vecs is "
+                        "ignored",
+                        UserWarning,
+                        stacklevel=3,
+                    )
+                class_vectors = None
+            self._fit(X, y, class_vectors, **inputs)
         return self
 
     def _validate_X(self, X, *, reset: bool):
@@ -144,6 +176,11 @@ class BaseHasher(
             raise ValueError(
                 f"{type(self).__name__} needs at least 2 samples to learn a hash function; "
                 f"got {X.shape[0]} sample"
+            )
+        if y is not None and self.classes_.shape[0] < 2 and self._needs_two_classes:
+            raise ValueError(
+                f"{type(self).__name__} is supervised and needs samples of at least 2 "
+                f"classes; y holds only the class {self.classes_[0].item()!r}"
             )
         return X, y
 

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
-from .._kernel_map import RidgeOnFeatures
+from .._solvers import RidgeOnFeatures
 from ..base import BaseHasher
 
 __all__ = ["COSDISHHasher"]
@@ -149,10 +149,10 @@ class COSDISHHasher(BaseHasher):
 
         \min_{B \in \{-1, +1\}^{n \times q}} \| q S - B B^T \|_F^2
 
-    Each of ``n_iter`` iterations samples ``|Omega| = n_columns`` columns of ``S``
+    Each of ``max_iter`` iterations samples ``|Omega| = n_columns`` columns of ``S``
     at random; with ``Gamma`` the other samples, only the blocks ``S_Gamma`` (rows
     Gamma, columns Omega) and ``S_Omega`` (rows and columns Omega) are kept, and
-    ``B_Omega``, ``B_Gamma`` are updated in turn ``n_alt_iter`` times, both
+    ``B_Omega``, ``B_Gamma`` are updated in turn ``n_sweeps`` times, both
     discretely:
 
     * ``B_Gamma = sgn(S_Gamma B_Omega)``: the exact minimiser of the L1 loss
@@ -172,12 +172,12 @@ class COSDISHHasher(BaseHasher):
     Only the training codes are learned this way; the paper then trains one classifier
     per bit as the hash function. This class uses the published code's: features
     standardised (zero mean, unit variance per dimension: ``normZeroMean``,
-    ``normEqualVariance``), then ridge regression to the codes, ``W = (Z^T Z + alpha
-    I)^{-1} Z^T B`` with ``alpha = 1`` and no intercept, bits ``sign(z^T W)``.
+    ``normEqualVariance``), then ridge regression to the codes, ``W = (Z^T Z + hash_ridge
+    I)^{-1} Z^T B`` with ``hash_ridge = 1`` and no intercept, bits ``sign(z^T W)``.
 
     Defaults are those of the published ``COSDISH.m``: ``|Omega| = q`` (``sc = q``),
-    ``T_sto = 10`` sampling iterations (``n_iter``), ``T_alt = 3`` alternations
-    (``n_alt_iter``), codes initialised as ``sign(randn)``, columns drawn without
+    ``T_sto = 10`` sampling iterations (``max_iter``), ``T_alt = 3`` alternations
+    (``n_sweeps``), codes initialised as ``sign(randn)``, columns drawn without
     replacement (``randsample``).
 
     Deviations, and why:
@@ -207,11 +207,11 @@ class COSDISHHasher(BaseHasher):
     n_columns : int or None, default=None
         Columns of ``S`` sampled per iteration, ``|Omega|``; None means ``bits``
         (the published ``sc = q``). Capped at the number of training samples.
-    n_iter : int, default=10
+    max_iter : int, default=10
         Sampling iterations (``T_sto``).
-    n_alt_iter : int, default=3
+    n_sweeps : int, default=3
         Alternations between ``B_Omega`` and ``B_Gamma`` per sampling (``T_alt``).
-    alpha : float, default=1.0
+    hash_ridge : float, default=1.0
         Ridge of the linear hash function on standardised features (published: 1).
     balanced_similarity : bool, default=False
         Weight dissimilar pairs ``-r`` instead of -1 (see Deviations).
@@ -255,29 +255,33 @@ class COSDISHHasher(BaseHasher):
     _parameter_constraints: dict = {
         **BaseHasher._parameter_constraints,
         "n_columns": [Interval(Integral, 1, None, closed="left"), None],
-        "n_iter": [Interval(Integral, 1, None, closed="left")],
-        "n_alt_iter": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_sweeps": [Interval(Integral, 1, None, closed="left")],
+        "hash_ridge": [Interval(Real, 0, None, closed="neither")],
         "balanced_similarity": ["boolean"],
     }
     _requires_y = True
+
+    _fitted_attributes = (
+        "mean_", "scale_", "projection_", "n_columns_", "objective_", "n_iter_", "classes_",
+    )
 
     def __init__(
         self,
         bits: int = 64,
         *,
         n_columns: int | None = None,
-        n_iter: int = 10,
-        n_alt_iter: int = 3,
-        alpha: float = 1.0,
+        max_iter: int = 10,
+        n_sweeps: int = 3,
+        hash_ridge: float = 1.0,
         balanced_similarity: bool = False,
         random_state=None,
     ):
         super().__init__(bits=bits, random_state=random_state)
         self.n_columns = n_columns
-        self.n_iter = n_iter
-        self.n_alt_iter = n_alt_iter
-        self.alpha = alpha
+        self.max_iter = max_iter
+        self.n_sweeps = n_sweeps
+        self.hash_ridge = hash_ridge
         self.balanced_similarity = balanced_similarity
 
     def _fit(self, X, y, class_vectors):
@@ -287,7 +291,7 @@ class COSDISHHasher(BaseHasher):
         # synchronisation than they save, and far more on a busy machine.
         with threadpool_limits(limits=1, user_api="blas"):
             B, objective = cosdish_codes(
-                y, self.bits, n_columns, self.n_iter, self.n_alt_iter, rng,
+                y, self.bits, n_columns, self.max_iter, self.n_sweeps, rng,
                 balanced=self.balanced_similarity,
             )
         X = np.asarray(X, dtype=np.float64)
@@ -297,7 +301,7 @@ class COSDISHHasher(BaseHasher):
         Z = (X - mean) / scale
         self.mean_ = mean
         self.scale_ = scale
-        self.projection_ = RidgeOnFeatures(Z, self.alpha).solve(B)
+        self.projection_ = RidgeOnFeatures(Z, self.hash_ridge).solve(B)
         self.n_columns_ = min(n_columns, X.shape[0])
         self.objective_ = objective
         self.n_iter_ = len(objective)

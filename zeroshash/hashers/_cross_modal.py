@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.base import _fit_context
@@ -10,16 +11,11 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
 from .._codes import pack_bits
-from .._discrete import dcc_update
-from .._kernel_map import (
-    RidgeOnFeatures,
-    bandwidth_from_sq_distances,
-    fit_anchor_map,
-    project_rbf,
-)
+from .._kernel_map import bandwidth_from_sq_distances, fit_anchor_map, project_rbf
 from .._principal import principal_directions
-from ..base import BaseHasher, all_or_nothing
+from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
 
 __all__ = ["CrossModalHasher"]
 
@@ -48,7 +44,7 @@ def _reduced_with_bias(X: np.ndarray, n_components: int) -> tuple:
     return np.column_stack([Z, np.ones(Z.shape[0])])
 
 
-class CrossModalHasher(BaseHasher):
+class CrossModalHasher(AlternatingKernelHasher):
     r"""Cross-modal zero-shot hashing: two encoders into one Hamming space (after ZSIH).
 
     Shen, Liu, Shen & Shao, "Zero-Shot Sketch-Image Hashing", CVPR 2018. Queries come
@@ -64,10 +60,10 @@ class CrossModalHasher(BaseHasher):
 
     .. math::
 
-        \min_{B, W, U, P_x, P_q}\ \|Y - B W\|^2 + \lambda \|W\|^2
-            + \mu \left(\|B - \hat A F U\|^2 + \rho \|U\|^2\right)
+        \min_{B, W, U, P_x, P_q}\ \|Y - B W\|^2 + \lambda_s \|W\|^2
+            + \mu_f \left(\|B - \hat A F U\|^2 + \rho_f \|U\|^2\right)
             + \nu \sum_{m \in \{x, q\}} \left(\|B - \Phi_m P_m\|^2
-              + \delta \|P_m\|^2\right)
+              + \lambda_h \|P_m\|^2\right)
         \quad \text{s.t. } B \in \{-1, +1\}^{n \times r}
 
     Every block is solved exactly in turn, so the objective never increases
@@ -101,7 +97,7 @@ class CrossModalHasher(BaseHasher):
     generative decoder            ``W``: ridge regression from codes to class vectors
     ``p(word vector | code)``     (a Gaussian decoder of fixed variance; its mean is
                                   the paper's linear ``dec_mean`` layer)
-    weight decay on all weights   the ridges ``lam``, ``rho``, ``delta``
+    weight decay on all weights   the ridges ``semantic_ridge``, ``fusion_ridge``, ``hash_ridge``
     ============================  =====================================================
 
     A property of the paper's design that the shallow version makes visible: the
@@ -123,8 +119,8 @@ class CrossModalHasher(BaseHasher):
       there; it is omitted.
     * Two graph-convolution layers with a ReLU become one linear layer; the nets
       become kernel ridge maps; backpropagation becomes exact block updates. The
-      paper's codes *are* the fusion branch's output (``mu`` infinite); here they are
-      tied to it by a finite ``mu``, so that the encoders' fit also shapes them.
+      paper's codes *are* the fusion branch's output (``fusion_weight`` infinite); here they are
+      tied to it by a finite ``fusion_weight``, so that the encoders' fit also shapes them.
     * The heat kernel's ``t``: the released code uses 0.1 on raw word2vec vectors,
       which makes the graph practically block-diagonal (distinct classes at weight
       about ``exp(-50)``), so no semantic smoothing happens. Here ``t`` defaults to the
@@ -140,15 +136,13 @@ class CrossModalHasher(BaseHasher):
     With no word vectors, ``Y`` is the one-hot label matrix (the graph is then uniform
     between distinct classes, and nothing semantic transfers to unseen classes).
 
+    The weights: ``lambda_s`` is ``semantic_ridge``, ``mu_f`` ``fusion_weight``,
+    ``rho_f`` ``fusion_ridge``, ``lambda_h`` ``hash_ridge``.
+
     Notes
     -----
-    Defaults. ``nu`` follows the released code's loss weights (see the parameter);
-    ``mu = 1`` puts the fusion branch on the decoder's scale. A check on *seen* classes
-    only (both embedded datasets, the seen classes of one zero-shot split, two folds
-    holding out 2 of them as pseudo-unseen, 32 bits, edge-map queries against images)
-    gave mean mAP 0.594 with ``mu = 1`` at ``nu`` = 0.005 or 0.05, 0.540 at ``nu =
-    0.5``; without the fusion branch (``mu = 0``) 0.535, 0.442 and 0.384. The fusion
-    term is kept for that reason, not only for faithfulness.
+    Defaults follow the released code's loss weights (see ``nu``) and were checked on
+    seen classes only; the check is recorded in ``docs/defaults.md``.
 
     Parameters
     ----------
@@ -159,18 +153,18 @@ class CrossModalHasher(BaseHasher):
     n_components : int, default=32
         PCA dimensions of each modality in the fusion (capped by the data);
         ``F`` has ``(n_components + 1) ** 2`` dimensions.
-    lam : float, default=1e-2
+    semantic_ridge : float, default=1e-2
         Ridge weight on the decoder ``W``.
-    mu : float, default=1.0
+    fusion_weight : float, default=1.0
         Weight tying the codes to the fusion branch ``A_hat F U``.
-    rho : float, default=1.0
+    fusion_ridge : float, default=1.0
         Ridge weight on the fusion weights ``U``.
     nu : float, default=0.05
         Weight tying the codes to each encoder's outputs. The released code weighs
         the encoders' L2 losses 0.05 against 0.25 for the decoder's, with 0/1 codes;
         with +-1 codes that is 0.0125 : 0.25 (raw word2vec targets); unit-length class
         vectors shrink the decoder term by the squared norm (about 4-9), giving ~0.05.
-    delta : float, default=1e-2
+    hash_ridge : float, default=1e-2
         Ridge on each encoder's ``P`` relative to ``nu``.
     heat_bandwidth : float or None, default=None
         ``t`` of the class graph's heat kernel; None: mean squared distance between
@@ -198,8 +192,8 @@ class CrossModalHasher(BaseHasher):
     query_bandwidth_ : float
     query_projection_ : ndarray of shape (n_query_anchors_used + 1, bits)
         Query encoder ``P_q``.
-    decoder_ : ndarray of shape (bits, d)
-        ``W``, reconstructing class vectors from codes.
+    semantic_projection_ : ndarray of shape (bits, d)
+        ``W``, reconstructing class vectors from codes (the generative decoder).
     fusion_logits_ : ndarray of shape (n_classes, bits)
         The fusion branch's output ``A_hat F U`` for each class (one row per class).
     class_graph_ : ndarray of shape (n_classes, n_classes)
@@ -237,22 +231,21 @@ class CrossModalHasher(BaseHasher):
     """
 
     _parameter_constraints: dict = {
-        **BaseHasher._parameter_constraints,
-        "n_anchors": [Interval(Integral, 1, None, closed="left")],
+        **AlternatingKernelHasher._parameter_constraints,
+        **_SEMANTIC_CONSTRAINTS,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "lam": [Interval(Real, 0, None, closed="neither")],
-        "mu": [Interval(Real, 0, None, closed="left")],
-        "rho": [Interval(Real, 0, None, closed="neither")],
-        "nu": [Interval(Real, 0, None, closed="neither")],
-        "delta": [Interval(Real, 0, None, closed="neither")],
+        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
+        "fusion_weight": [Interval(Real, 0, None, closed="left")],
+        "fusion_ridge": [Interval(Real, 0, None, closed="neither")],
         "heat_bandwidth": [Interval(Real, 0, None, closed="neither"), None],
-        "normalize_word_vecs": ["boolean"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "word_vecs": "no_validation",
     }
-    _requires_y = True
     _uses_word_vecs = True
+    _input_kind = "two_modalities"
+    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + (
+        "query_anchors_", "query_bandwidth_", "query_projection_", "n_query_features_in_",
+        "semantic_projection_", "fusion_logits_", "class_graph_", "heat_bandwidth_",
+        "class_vectors_",
+    )
 
     def __init__(
         self,
@@ -260,11 +253,11 @@ class CrossModalHasher(BaseHasher):
         *,
         n_anchors: int = 1000,
         n_components: int = 32,
-        lam: float = 1e-2,
-        mu: float = 1.0,
-        rho: float = 1.0,
+        semantic_ridge: float = 1e-2,
+        fusion_weight: float = 1.0,
+        fusion_ridge: float = 1.0,
         nu: float = 0.05,
-        delta: float = 1e-2,
+        hash_ridge: float = 1e-2,
         heat_bandwidth: float | None = None,
         normalize_word_vecs: bool = True,
         max_iter: int = 10,
@@ -275,11 +268,11 @@ class CrossModalHasher(BaseHasher):
         super().__init__(bits=bits, random_state=random_state)
         self.n_anchors = n_anchors
         self.n_components = n_components
-        self.lam = lam
-        self.mu = mu
-        self.rho = rho
+        self.semantic_ridge = semantic_ridge
+        self.fusion_weight = fusion_weight
+        self.fusion_ridge = fusion_ridge
         self.nu = nu
-        self.delta = delta
+        self.hash_ridge = hash_ridge
         self.heat_bandwidth = heat_bandwidth
         self.normalize_word_vecs = normalize_word_vecs
         self.max_iter = max_iter
@@ -309,32 +302,19 @@ class CrossModalHasher(BaseHasher):
         self : object
             The fitted hasher.
         """
-        with all_or_nothing(self):
-            X, y = self._validate_fit_data(X, y)
-            if X_query is None:
-                S = X
-            else:
-                S = check_array(X_query, dtype=[np.float64, np.float32], input_name="X_query")
-                if S.shape[0] != X.shape[0]:
-                    raise ValueError(
-                        f"X_query must hold one row per row of X (paired samples); got "
-                        f"{X.shape[0]} rows in X and {S.shape[0]} rows in X_query"
-                    )
-            class_vectors = self._resolve_class_vectors(word_vecs)
-            self._fit_pairs(X, S, y, class_vectors)
-        return self
+        return self._fit_checked(X, y, word_vecs, X_query=X_query)
 
-    def _fit(self, X, y, class_vectors):
-        self._fit_pairs(X, X, y, class_vectors)
-
-    def _semantic_targets(self, class_vectors):
-        if class_vectors is None:
-            return np.eye(self.classes_.shape[0])
-        C = np.array(class_vectors, dtype=np.float64)
-        if self.normalize_word_vecs:
-            norms = np.linalg.norm(C, axis=1, keepdims=True)
-            C /= np.where(norms > 0, norms, 1.0)
-        return C
+    def _fit(self, X, y, class_vectors, X_query=None):
+        if X_query is None:
+            S = X
+        else:
+            S = check_array(X_query, dtype=[np.float64, np.float32], input_name="X_query")
+            if S.shape[0] != X.shape[0]:
+                raise ValueError(
+                    f"X_query must hold one row per row of X (paired samples); got "
+                    f"{X.shape[0]} rows in X and {S.shape[0]} rows in X_query"
+                )
+        self._fit_pairs(X, S, y, class_vectors)
 
     def _fusion_gram(self, X, S, y, graph):
         """Class-level graph-convolved fused features: their Gram (c x c) and class counts.
@@ -357,76 +337,63 @@ class CrossModalHasher(BaseHasher):
 
     def _fit_pairs(self, X, S, y, class_vectors):
         rng = check_random_state(self.random_state)
-        C = self._semantic_targets(class_vectors)
+        C = self._class_targets(class_vectors)
         graph, t = _heat_kernel_graph(C, self.heat_bandwidth)
         Y = C[y]
         n, r = X.shape[0], self.bits
         onehot = np.eye(self.classes_.shape[0])[y]
 
-        encoders = []
-        for M in (X, S):
-            anchors, bandwidth, Phi = fit_anchor_map(M, self.n_anchors, rng)
-            encoders.append((anchors, bandwidth, Phi, RidgeOnFeatures(Phi, self.delta)))
+        # One kernel encoder per modality: its training features and its P-step.
+        Phi_x = self._fit_anchors(X, rng)
+        self.query_anchors_, self.query_bandwidth_, Phi_q, _ = fit_anchor_map(
+            S, self.n_anchors, rng
+        )
+        encoders = [(Phi, RidgeOnFeatures(Phi, self.hash_ridge)) for Phi in (Phi_x, Phi_q)]
         fusion_gram, counts = self._fusion_gram(X, S, y, graph)
         # U-step, ridge at class level (push-through identity):
         # U = G^T (N G G^T + rho I)^-1 (E^T B), so G U = K_F alpha and ||U||^2 =
         # tr(alpha^T K_F alpha) with alpha = (N K_F + rho I)^-1 (E^T B).
         fusion_system = counts[:, None] * fusion_gram
-        fusion_system[np.diag_indices_from(fusion_system)] += self.rho
+        fusion_system[np.diag_indices_from(fusion_system)] += self.fusion_ridge
 
-        def u_step(B):
-            alpha = np.linalg.solve(fusion_system, onehot.T @ B)
-            return fusion_gram @ alpha, float(np.sum(alpha * (fusion_gram @ alpha)))
+        def fit_continuous(s):
+            """W, the fusion branch and both encoders, each exact given B."""
+            s.W = ridge(s.B, Y, self.semantic_ridge)
+            alpha = np.linalg.solve(fusion_system, onehot.T @ s.B)
+            s.logits = fusion_gram @ alpha
+            s.u_norm = float(np.sum(alpha * (fusion_gram @ alpha)))
+            s.P = [p_step.solve(s.B) for _, p_step in encoders]
 
-        def w_step(B):
-            return np.linalg.solve(B.T @ B + self.lam * np.eye(r), B.T @ Y)
+        s = SimpleNamespace(B=sign(rng.standard_normal((n, r))))
+        fit_continuous(s)
 
-        B = np.where(rng.standard_normal((n, r)) >= 0, 1.0, -1.0)
-        W = w_step(B)
-        logits, u_norm = u_step(B)
-        P = [enc[3].solve(B) for enc in encoders]
-        objective = []
-        for _ in range(self.max_iter):
-            outputs = [enc[2] @ Pm for enc, Pm in zip(encoders, P)]
-            Q = Y @ W.T + self.mu * logits[y] + self.nu * (outputs[0] + outputs[1])
-            B = dcc_update(B, Q, W)
-            W = w_step(B)
-            logits, u_norm = u_step(B)
-            P = [enc[3].solve(B) for enc in encoders]
-            outputs = [enc[2] @ Pm for enc, Pm in zip(encoders, P)]
-            value = (
-                np.sum((Y - B @ W) ** 2)
-                + self.lam * np.sum(W**2)
-                + self.mu * (np.sum((B - logits[y]) ** 2) + self.rho * u_norm)
+        def step():
+            outputs = [Phi @ P for (Phi, _), P in zip(encoders, s.P)]
+            Q = Y @ s.W.T + self.fusion_weight * s.logits[y] + self.nu * (outputs[0] + outputs[1])
+            s.B = dcc_update(s.B, Q, s.W)
+            fit_continuous(s)
+            outputs = [Phi @ P for (Phi, _), P in zip(encoders, s.P)]
+            return (
+                np.sum((Y - s.B @ s.W) ** 2)
+                + self.semantic_ridge * np.sum(s.W**2)
+                + self.fusion_weight
+                * (np.sum((s.B - s.logits[y]) ** 2) + self.fusion_ridge * s.u_norm)
                 + self.nu * sum(
-                    np.sum((B - out) ** 2) + self.delta * np.sum(Pm**2)
-                    for out, Pm in zip(outputs, P)
+                    np.sum((s.B - out) ** 2) + self.hash_ridge * np.sum(P**2)
+                    for out, P in zip(outputs, s.P)
                 )
             )
-            objective.append(float(value))
-            if len(objective) > 1 and objective[-2] - objective[-1] <= self.tol * abs(
-                objective[-2]
-            ):
-                break
 
-        (self.anchors_, self.bandwidth_), self.projection_ = encoders[0][:2], P[0]
-        (self.query_anchors_, self.query_bandwidth_), self.query_projection_ = (
-            encoders[1][:2],
-            P[1],
-        )
+        self._alternate(step)
+        self.projection_, self.query_projection_ = s.P
         self.n_query_features_in_ = S.shape[1]
-        self.decoder_ = W
-        self.fusion_logits_ = logits
+        self.semantic_projection_ = s.W
+        self.fusion_logits_ = s.logits
         self.class_graph_ = graph
         self.heat_bandwidth_ = t
         self.class_vectors_ = C
-        self.n_iter_ = len(objective)
-        self.objective_ = np.asarray(objective)
 
     # -- encoding -------------------------------------------------------------------------
-    def _project(self, X):
-        return project_rbf(X, self.anchors_, self.bandwidth_, self.projection_)
-
     def decision_function_query(self, X) -> np.ndarray:
         """Real-valued projections of query-modality items before the sign.
 

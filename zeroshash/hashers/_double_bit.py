@@ -9,8 +9,8 @@ from scipy.linalg import eigh
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from .._discrete import itq_rotation
 from .._principal import principal_directions
+from .._solvers import itq_rotation
 from ..base import BaseHasher
 
 __all__ = ["DoubleBitHasher"]
@@ -172,6 +172,13 @@ class DoubleBitHasher(BaseHasher):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "unlabeled_label": [Integral, str, None],
     }
+
+    # Labels only shape the whitening: one class is a valid (unsupervised-like) fit.
+    _needs_two_classes = False
+    _fitted_attributes = (
+        "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_", "bit_direction_",
+            "thresholds_", "classes_",
+    )
 
     def __init__(
         self,

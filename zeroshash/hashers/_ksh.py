@@ -177,6 +177,11 @@ class KSHHasher(BaseHasher):
     }
     _requires_y = True
 
+    _fitted_attributes = (
+        "anchors_", "bandwidth_", "kernel_mean_", "projection_", "labeled_indices_",
+            "spectral_scores_", "scores_", "refined_", "bit_n_iter_", "n_iter_", "classes_",
+    )
+
     def __init__(
         self,
         bits: int = 64,

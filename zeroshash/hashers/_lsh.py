@@ -46,6 +46,10 @@ class LSHHasher(BaseHasher):
 
     _parameter_constraints: dict = {**BaseHasher._parameter_constraints, "center": ["boolean"]}
 
+    _fitted_attributes = (
+        "mean_", "projection_",
+    )
+
     def __init__(self, bits: int = 64, *, center: bool = True, random_state=None):
         super().__init__(bits=bits, random_state=random_state)
         self.center = center

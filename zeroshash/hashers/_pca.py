@@ -8,8 +8,8 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from .._discrete import itq_rotation
 from .._principal import principal_directions
+from .._solvers import itq_rotation
 from ..base import BaseHasher
 
 __all__ = ["PCAHasher", "ITQHasher"]
@@ -35,8 +35,6 @@ class PCAHasher(BaseHasher):
     ----------
     bits : int, default=64
         Code length; at most ``min(n_samples, n_features)``.
-    random_state : None
-        Unused (PCA is deterministic); kept for the family's common signature.
 
     Attributes
     ----------
@@ -54,8 +52,14 @@ class PCAHasher(BaseHasher):
     (3, 1)
     """
 
-    def __init__(self, bits: int = 64, *, random_state=None):
-        super().__init__(bits=bits, random_state=random_state)
+    _parameter_constraints: dict = {"bits": BaseHasher._parameter_constraints["bits"]}
+
+    _fitted_attributes = (
+        "mean_", "components_",
+    )
+
+    def __init__(self, bits: int = 64):  # deterministic: no random_state
+        self.bits = bits
 
     def _fit(self, X, y, class_vectors):
         _check_pca_bits(self, X)
@@ -107,6 +111,10 @@ class ITQHasher(BaseHasher):
         **BaseHasher._parameter_constraints,
         "max_iter": [Interval(Integral, 1, None, closed="left")],
     }
+
+    _fitted_attributes = (
+        "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_",
+    )
 
     def __init__(self, bits: int = 64, *, max_iter: int = 50, random_state=None):
         super().__init__(bits=bits, random_state=random_state)

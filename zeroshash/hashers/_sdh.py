@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from numbers import Integral, Real
+from types import SimpleNamespace
 
 import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
-from .._discrete import dcc_update
-from .._kernel_map import RidgeOnFeatures, fit_anchor_map, project_rbf
-from ..base import BaseHasher
+from .._alternating import AlternatingKernelHasher
+from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
 
 __all__ = ["SDHHasher"]
 
 
-class SDHHasher(BaseHasher):
+class SDHHasher(AlternatingKernelHasher):
     r"""Supervised Discrete Hashing: codes learned as discrete variables for classification.
 
     Shen, Shen, Liu & Shen, "Supervised Discrete Hashing", CVPR 2015. The codes
@@ -25,8 +25,8 @@ class SDHHasher(BaseHasher):
 
     .. math::
 
-        \min_{B, W, P}\ \|Y - B W\|^2 + \lambda \|W\|^2
-            + \nu \left(\|B - \Phi P\|^2 + \delta \|P\|^2\right)
+        \min_{B, W, P}\ \|Y - B W\|^2 + \lambda_s \|W\|^2
+            + \nu \left(\|B - \Phi P\|^2 + \lambda_h \|P\|^2\right)
         \quad \text{s.t. } B \in \{-1, +1\}^{n \times r}
 
     Solved as in the published ``SDH.m``: from random codes, ``W`` and ``P`` are
@@ -38,9 +38,11 @@ class SDHHasher(BaseHasher):
     :class:`~zeroshash.ZSHHasher`: ``phi(x) = [exp(-||x - a_j||^2 / h), 1]`` over
     ``n_anchors`` training samples, ``h`` the mean squared sample-anchor distance.
 
+    with ``lambda_s`` = ``semantic_ridge`` and ``lambda_h`` = ``hash_ridge``.
     SDH is the special case of ZSH with one-hot class vectors and no rotation:
-    ``ZSHHasher(rotate=False, normalize_word_vecs=False, lam=lam, nu=nu,
-    epsilon=nu * delta)`` minimises the same objective. The solvers differ in
+    ``ZSHHasher(rotate=False, normalize_word_vecs=False)`` with the same
+    ``semantic_ridge``, ``nu`` and ``hash_ridge`` minimises the same objective. The
+    solvers differ in
     initialisation and order (ZSH draws ``W`` at random and starts each iteration
     with the P-step; SDH fits ``W`` and ``P`` to the random codes and starts with
     the B-step) and in the B-step's sweeps (one for ZSH), so their codes differ;
@@ -48,12 +50,14 @@ class SDHHasher(BaseHasher):
     transcription of ``SDH.m`` instead.
 
     Defaults (the published demo ``demo_SDH.m`` and ``SDH.m``): 1000 anchors,
-    ``gmap.lambda = 1`` (``lam``), ``Fmap.nu = 1e-5`` (``nu``), ``Fmap.lambda =
-    1e-2`` (the F-step ridge, ``delta`` here), ``maxItr = 5`` outer iterations, up
-    to 10 B-step sweeps, ``tol = 1e-5`` with the published stopping tests
-    (``||B - Phi P||_F < tol ||B||_F`` or ``||P - P_prev||_F < tol ||P_prev||_2``). In
-    ``SDH.m`` a variable ``delta = 1/nu`` exists too, but it enters only the hinge
-    loss variant, not the L2 loss implemented here.
+    ``gmap.lambda = 1`` (``semantic_ridge``), ``Fmap.nu = 1e-5`` (``nu``),
+    ``Fmap.lambda = 1e-2`` (the F-step ridge, ``hash_ridge`` here), ``maxItr = 5``
+    outer iterations, up to 10 B-step sweeps, ``tol = 1e-5``. The published stopping
+    tests (``||B - Phi P||_F < tol ||B||_F`` or ``||P - P_prev||_F < tol ||P_prev||_2``)
+    are replaced by the family's one test on the objective (stop after an iteration
+    that lowers it by at most ``tol`` relative); within the published 5 iterations
+    neither fires on the data tested here. In ``SDH.m`` a variable ``delta = 1/nu``
+    exists too, but it enters only the hinge loss variant, not the L2 loss here.
 
     Deviation from the published code: ``SDH.m`` restarts every B-step from all-zero
     codes; the paper's coordinate descent, and this class by default, continue from
@@ -67,18 +71,20 @@ class SDHHasher(BaseHasher):
         Code length.
     n_anchors : int, default=1000
         RBF anchors drawn from the training data (fewer if there are fewer samples).
-    lam : float, default=1.0
+    semantic_ridge : float, default=1.0
         Ridge weight on the classifier ``W`` (the paper's lambda).
     nu : float, default=1e-5
-        Weight tying the codes to the hash function's outputs (the paper's nu).
-    delta : float, default=1e-2
-        Ridge on the hash function ``P`` relative to ``nu`` (``Fmap.lambda``).
+        The code-fit weight, tying the codes to the hash function's outputs (the
+        paper's nu).
+    hash_ridge : float, default=1e-2
+        Ridge of the hash function ``P`` relative to ``nu`` (``Fmap.lambda``).
     max_iter : int, default=5
         Outer iterations (the published demo's ``maxItr``).
     n_sweeps : int, default=10
         Most passes over the bits in each B-step (stops at a fixed point).
     tol : float, default=1e-5
-        Tolerance of the published stopping tests; 0 runs all ``max_iter``.
+        Stop after an iteration that lowers the objective by at most ``tol`` times
+        its value; 0 runs all ``max_iter`` unless the objective stalls exactly.
     restart_codes : bool, default=False
         Start each B-step from zero codes, as ``SDH.m`` does (the objective may
         then increase); False continues from the current codes.
@@ -117,26 +123,21 @@ class SDHHasher(BaseHasher):
     """
 
     _parameter_constraints: dict = {
-        **BaseHasher._parameter_constraints,
-        "n_anchors": [Interval(Integral, 1, None, closed="left")],
-        "lam": [Interval(Real, 0, None, closed="neither")],
-        "nu": [Interval(Real, 0, None, closed="neither")],
-        "delta": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        **AlternatingKernelHasher._parameter_constraints,
+        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
         "n_sweeps": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
         "restart_codes": ["boolean"],
     }
-    _requires_y = True
+    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + ("classifier_",)
 
     def __init__(
         self,
         bits: int = 64,
         *,
         n_anchors: int = 1000,
-        lam: float = 1.0,
+        semantic_ridge: float = 1.0,
         nu: float = 1e-5,
-        delta: float = 1e-2,
+        hash_ridge: float = 1e-2,
         max_iter: int = 5,
         n_sweeps: int = 10,
         tol: float = 1e-5,
@@ -145,58 +146,41 @@ class SDHHasher(BaseHasher):
     ):
         super().__init__(bits=bits, random_state=random_state)
         self.n_anchors = n_anchors
-        self.lam = lam
+        self.semantic_ridge = semantic_ridge
         self.nu = nu
-        self.delta = delta
+        self.hash_ridge = hash_ridge
         self.max_iter = max_iter
         self.n_sweeps = n_sweeps
         self.tol = tol
         self.restart_codes = restart_codes
 
-    def _objective(self, Y, B, W, PhiP, P):
+    def _objective(self, Y, s):
         return float(
-            np.sum((Y - B @ W) ** 2)
-            + self.lam * np.sum(W**2)
-            + self.nu * (np.sum((B - PhiP) ** 2) + self.delta * np.sum(P**2))
+            np.sum((Y - s.B @ s.W) ** 2)
+            + self.semantic_ridge * np.sum(s.W**2)
+            + self.nu * (np.sum((s.B - s.PhiP) ** 2) + self.hash_ridge * np.sum(s.P**2))
         )
 
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)
-        n, r = X.shape[0], self.bits
-        Y = np.eye(self.classes_.shape[0])[y]
-
-        anchors, bandwidth, Phi = fit_anchor_map(X, self.n_anchors, rng)
-        f_step = RidgeOnFeatures(Phi, self.delta)
-
-        def g_step(B):
-            return np.linalg.solve(B.T @ B + self.lam * np.eye(r), B.T @ Y)
+        Y = self._class_targets(None)[y]
+        Phi = self._fit_anchors(X, rng)
+        f_step = RidgeOnFeatures(Phi, self.hash_ridge)
 
         # Published initialisation: B = sign(randn), then the G- and F-steps.
-        B = np.where(rng.standard_normal((n, r)) >= 0, 1.0, -1.0)
-        W = g_step(B)
-        P = f_step.solve(B)
-        objective = []
-        for _ in range(self.max_iter):
-            Q = self.nu * (Phi @ P) + Y @ W.T
-            if self.restart_codes:
-                B = np.zeros_like(B)
-            B = dcc_update(B, Q, W, n_sweeps=self.n_sweeps)
-            W = g_step(B)
-            P_prev, P = P, f_step.solve(B)
-            PhiP = Phi @ P
-            objective.append(self._objective(Y, B, W, PhiP, P))
-            if np.linalg.norm(B - PhiP) < self.tol * np.linalg.norm(B):
-                break
-            # MATLAB's norm(WF0) of a matrix is its spectral norm.
-            if np.linalg.norm(P - P_prev) < self.tol * np.linalg.norm(P_prev, 2):
-                break
+        s = SimpleNamespace(B=sign(rng.standard_normal((X.shape[0], self.bits))))
+        s.W = ridge(s.B, Y, self.semantic_ridge)
+        s.P = f_step.solve(s.B)
 
-        self.anchors_ = anchors
-        self.bandwidth_ = bandwidth
-        self.projection_ = P
-        self.classifier_ = W
-        self.n_iter_ = len(objective)
-        self.objective_ = np.asarray(objective)
+        def step():
+            Q = self.nu * (Phi @ s.P) + Y @ s.W.T
+            B = np.zeros_like(s.B) if self.restart_codes else s.B
+            s.B = dcc_update(B, Q, s.W, n_sweeps=self.n_sweeps)
+            s.W = ridge(s.B, Y, self.semantic_ridge)  # the G-step
+            s.P = f_step.solve(s.B)  # the F-step
+            s.PhiP = Phi @ s.P
+            return self._objective(Y, s)
 
-    def _project(self, X):
-        return project_rbf(X, self.anchors_, self.bandwidth_, self.projection_)
+        self._alternate(step)
+        self.projection_ = s.P
+        self.classifier_ = s.W

@@ -45,8 +45,6 @@ class SpectralHasher(BaseHasher):
     ----------
     bits : int, default=64
         Code length.
-    random_state : None
-        Unused (the method is deterministic); kept for the family's common signature.
 
     Attributes
     ----------
@@ -74,8 +72,14 @@ class SpectralHasher(BaseHasher):
     (2, 8)
     """
 
-    def __init__(self, bits: int = 64, *, random_state=None):
-        super().__init__(bits=bits, random_state=random_state)
+    _parameter_constraints: dict = {"bits": BaseHasher._parameter_constraints["bits"]}
+
+    _fitted_attributes = (
+        "components_", "mn_", "mx_", "modes_",
+    )
+
+    def __init__(self, bits: int = 64):  # deterministic: no random_state
+        self.bits = bits
 
     def _fit(self, X, y, class_vectors):
         nbits = self.bits

@@ -1,9 +1,14 @@
-"""Discrete solvers shared by the hashers that learn codes directly.
+"""The solvers the hashers share, each an exact minimiser of its block.
 
+* :func:`sign` -- +-1 with ``sign(0) = +1``, the zeroshash convention everywhere.
+* :func:`ridge` -- ``argmin_W ||T - B W||^2 + alpha ||W||^2`` for a few columns of ``B``.
+* :class:`RidgeOnFeatures` -- the same regression on fixed features, factored once
+  (the P-step of every kernel hash function); :func:`gram` its ``Phi^T Phi``.
 * :func:`dcc_update` -- the discrete cyclic coordinate descent B-step of SDH
   (Shen et al., CVPR 2015), reused by ZSH: minimise over B in {-1, +1}^(n x r)
   ``||B W||^2 - 2 tr(B^T Q)``, one bit column at a time in closed form.
-* :func:`procrustes_rotation` -- the orthogonal R maximising tr(R^T M) (exact SVD).
+* :func:`procrustes_rotation` -- the orthogonal R maximising tr(R^T M) (exact SVD), and
+  :func:`itq_rotation`, ITQ's alternation of it with the sign.
 * :func:`class_code_sweeps` -- exact single-flip coordinate descent for class codes
   whose inner products should reproduce a class-similarity target, with
   :func:`class_similarity_targets` building that target from class vectors.
@@ -12,6 +17,56 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.linalg
+
+__all__ = [
+    "RidgeOnFeatures",
+    "class_code_sweeps",
+    "class_similarity_targets",
+    "dcc_update",
+    "gram",
+    "itq_rotation",
+    "procrustes_rotation",
+    "ridge",
+    "sign",
+]
+
+
+def sign(A: np.ndarray) -> np.ndarray:
+    """+-1 as float64, with ``sign(0) = +1`` (MATLAB's ``sign`` would give 0)."""
+    return np.where(A >= 0, 1.0, -1.0)
+
+
+def ridge(B: np.ndarray, T: np.ndarray, alpha: float) -> np.ndarray:
+    """``argmin_W ||T - B W||^2 + alpha ||W||^2``, exactly (``B`` has few columns)."""
+    system = B.T @ B
+    system[np.diag_indices_from(system)] += alpha
+    return np.linalg.solve(system, B.T @ T)
+
+
+def gram(Phi: np.ndarray) -> np.ndarray:
+    """Phi^T Phi in float64 through a symmetric rank-k update (half a GEMM's flops)."""
+    Phi = np.asarray(Phi, dtype=np.float64)
+    upper = scipy.linalg.blas.dsyrk(1.0, Phi, trans=1, lower=0)
+    return np.triu(upper) + np.triu(upper, 1).T
+
+
+class RidgeOnFeatures:
+    """Ridge regression of targets on fixed features: P = (Phi^T Phi + alpha I)^{-1} Phi^T T.
+
+    The system is factored once (Cholesky), so the alternating solvers that refit
+    ``P`` to new codes every iteration pay only for ``Phi^T T`` and two triangular
+    solves. ``alpha`` must be > 0.
+    """
+
+    def __init__(self, Phi: np.ndarray, alpha: float):
+        self.Phi = np.asarray(Phi, dtype=np.float64)
+        system = gram(self.Phi)
+        system[np.diag_indices_from(system)] += alpha
+        self._factor = scipy.linalg.cho_factor(system, lower=True, check_finite=False)
+
+    def solve(self, T: np.ndarray) -> np.ndarray:
+        return scipy.linalg.cho_solve(self._factor, self.Phi.T @ T, check_finite=False)
 
 
 def dcc_update(B: np.ndarray, Q: np.ndarray, W: np.ndarray, n_sweeps: int = 1) -> np.ndarray:
@@ -45,7 +100,7 @@ def dcc_update(B: np.ndarray, Q: np.ndarray, W: np.ndarray, n_sweeps: int = 1) -
             np.dot(B, WW[:, k], out=column)
             column -= B[:, k] * WW[k, k]
             np.subtract(Q[:, k], column, out=column)
-            new = np.where(column >= 0.0, 1.0, -1.0)
+            new = sign(column)
             changed = changed or not np.array_equal(new, B[:, k])
             B[:, k] = new
         if not changed:
@@ -69,7 +124,7 @@ def itq_rotation(V: np.ndarray, max_iter: int, rng) -> tuple[np.ndarray, np.ndar
     R = np.linalg.qr(rng.standard_normal((k, k)))[0]
     losses = []
     for _ in range(max_iter):
-        B = np.where(V @ R >= 0, 1.0, -1.0)
+        B = sign(V @ R)
         R = procrustes_rotation(V.T @ B)
         losses.append(float(np.sum((B - V @ R) ** 2)))
     return R, np.asarray(losses)

@@ -1,0 +1,171 @@
+"""The registry of hashers: every member of the family, once, with its traits.
+
+A new hasher is registered here and nowhere else: the command line, the benchmarks and
+the common tests all read :func:`all_hashers`. The traits come from the class itself
+(its ``_requires_y``, ``_uses_word_vecs``, ``_input_kind``, ``_asymmetric`` and
+``_fitted_attributes``), so they cannot disagree with what the estimator does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .hashers import (
+    AsymmetricHasher,
+    BiBranchHasher,
+    COSDISHHasher,
+    CrossModalHasher,
+    DoubleBitHasher,
+    ITQHasher,
+    KSHHasher,
+    LSHHasher,
+    PartAlignHasher,
+    PCAHasher,
+    SDHHasher,
+    SpectralHasher,
+    ZSHHasher,
+)
+
+__all__ = ["HasherSpec", "all_hashers", "get_hasher"]
+
+_INPUT_KINDS = ("features", "patches", "two_modalities")
+_FAMILIES = ("unsupervised", "supervised", "zero-shot")
+
+
+@dataclass(frozen=True)
+class HasherSpec:
+    """One registered hasher: its names, class, family and reference.
+
+    Attributes
+    ----------
+    name : str
+        Short lower-case name (the command line's ``--method``), e.g. ``"zsh"``.
+    label : str
+        The name in results tables, e.g. ``"ZSH"``.
+    estimator : type
+        The hasher class.
+    family : {"unsupervised", "supervised", "zero-shot"}
+        How the field groups the method.
+    reference : str
+        The paper the method follows.
+    """
+
+    name: str
+    label: str
+    estimator: type
+    family: str
+    reference: str
+
+    @property
+    def supervised(self) -> bool:
+        """Whether ``fit`` learns from labels ``y`` (with the default parameters)."""
+        return bool(self.estimator()._requires_y)
+
+    @property
+    def uses_word_vecs(self) -> bool:
+        """Whether ``fit`` embeds classes by word vectors (``word_vecs``)."""
+        return bool(self.estimator._uses_word_vecs)
+
+    @property
+    def input_kind(self) -> str:
+        """``"features"``, ``"patches"`` or ``"two_modalities"``."""
+        return self.estimator._input_kind
+
+    @property
+    def asymmetric(self) -> bool:
+        """Whether the database side has learned codes of its own (``database_codes_``)."""
+        return bool(self.estimator._asymmetric)
+
+    @property
+    def fitted_attributes(self) -> tuple:
+        """The attributes a fit sets (besides ``n_features_in_``, ``feature_names_in_``)."""
+        return tuple(self.estimator._fitted_attributes)
+
+
+_REGISTRY = (
+    HasherSpec("lsh", "LSH", LSHHasher, "unsupervised",
+               "Charikar, STOC 2002 (random hyperplanes)"),
+    HasherSpec("pcah", "PCAH", PCAHasher, "unsupervised",
+               "Wang, Kumar & Chang, PAMI 2012"),
+    HasherSpec("itq", "ITQ", ITQHasher, "unsupervised",
+               "Gong & Lazebnik, CVPR 2011"),
+    HasherSpec("sh", "SH", SpectralHasher, "unsupervised",
+               "Weiss, Torralba & Fergus, NIPS 2008"),
+    HasherSpec("ksh", "KSH", KSHHasher, "supervised",
+               "Liu, Wang, Ji, Jiang & Chang, CVPR 2012"),
+    HasherSpec("sdh", "SDH", SDHHasher, "supervised",
+               "Shen, Shen, Liu & Shen, CVPR 2015"),
+    HasherSpec("cosdish", "COSDISH", COSDISHHasher, "supervised",
+               "Kang, Li & Zhou, AAAI 2016"),
+    HasherSpec("zsh", "ZSH", ZSHHasher, "zero-shot",
+               "Yang, Luo, Chen, Shen, Shao & Shen, ACM MM 2016"),
+    HasherSpec("dbq", "DBQ", DoubleBitHasher, "zero-shot",
+               "Kong & Li, AAAI 2012 (double-bit quantisation), within-class whitening"),
+    HasherSpec("bibranch", "BiBranch", BiBranchHasher, "zero-shot",
+               "Li et al., VSB2-Net, ICPR 2020 (shallow form)"),
+    HasherSpec("part_align", "PartAlign", PartAlignHasher, "zero-shot",
+               "Jiang et al., RAZH, arXiv:2503.07037 (shallow form)"),
+    HasherSpec("cross_modal", "CrossModal", CrossModalHasher, "zero-shot",
+               "Shen, Liu, Shen & Shao, ZSIH, CVPR 2018 (shallow form)"),
+    HasherSpec("asymmetric", "Asymmetric", AsymmetricHasher, "zero-shot",
+               "Yang et al., ADSQ, IEEE Access 2019 (shallow form)"),
+)
+
+
+def all_hashers(
+    *,
+    family: str | None = None,
+    supervised: bool | None = None,
+    uses_word_vecs: bool | None = None,
+    input_kind: str | None = None,
+    asymmetric: bool | None = None,
+) -> list[HasherSpec]:
+    """Every registered hasher, optionally only those with the given traits.
+
+    Parameters
+    ----------
+    family : {"unsupervised", "supervised", "zero-shot"} or None, default=None
+    supervised, uses_word_vecs, asymmetric : bool or None, default=None
+        Keep only hashers whose trait has this value (None: any).
+    input_kind : {"features", "patches", "two_modalities"} or None, default=None
+
+    Returns
+    -------
+    specs : list of HasherSpec
+        In the registry's order (unsupervised, supervised, then zero-shot methods).
+
+    Examples
+    --------
+    >>> from zeroshash import all_hashers
+    >>> [spec.name for spec in all_hashers(uses_word_vecs=True)]
+    ['zsh', 'bibranch', 'part_align', 'cross_modal', 'asymmetric']
+    >>> [spec.label for spec in all_hashers(input_kind="patches")]
+    ['PartAlign']
+    """
+    if family is not None and family not in _FAMILIES:
+        raise ValueError(f"family must be one of {_FAMILIES}; got {family!r}")
+    if input_kind is not None and input_kind not in _INPUT_KINDS:
+        raise ValueError(f"input_kind must be one of {_INPUT_KINDS}; got {input_kind!r}")
+    wanted = {"family": family, "supervised": supervised, "uses_word_vecs": uses_word_vecs,
+              "input_kind": input_kind, "asymmetric": asymmetric}
+    return [
+        spec for spec in _REGISTRY
+        if all(value is None or getattr(spec, key) == value for key, value in wanted.items())
+    ]
+
+
+def get_hasher(name: str) -> HasherSpec:
+    """The registered hasher of a name or table label (case-insensitive).
+
+    Examples
+    --------
+    >>> from zeroshash import get_hasher
+    >>> get_hasher("ZSH").estimator.__name__
+    'ZSHHasher'
+    """
+    key = str(name).lower()
+    for spec in _REGISTRY:
+        if key in (spec.name, spec.label.lower()):
+            return spec
+    names = ", ".join(spec.name for spec in _REGISTRY)
+    raise ValueError(f"unknown hasher {name!r}; the registered hashers are: {names}")
