@@ -25,7 +25,7 @@ def test_embedded_dataset_layout(loader):
     for i, name in enumerate(data.target_names):
         assert data.class_vectors_by_name[name].dtype == np.float64
         np.testing.assert_array_equal(data.class_vectors_by_name[name], data.class_vector_dict[i])
-    assert "licence" in data.DESCR.lower() and "_build_embedded" in data.DESCR
+    assert "licence" in data.DESCR.lower() and "python maintainer/build_embedded.py" in data.DESCR
     X, y = loader(return_X_y=True)
     np.testing.assert_array_equal(X, data.data)
     np.testing.assert_array_equal(y, data.target)
@@ -116,7 +116,7 @@ def test_extra_modalities_layout(full):
     # DESCR says what these are, honestly.
     assert "patches=True" in base.DESCR and "not real sketches" in base.DESCR
     assert "NOT real sketches" in d.DESCR and "Sobel" in d.DESCR and "PCA" in d.DESCR
-    assert d.DESCR.count("_build_embedded") >= 3
+    assert d.DESCR.count("python maintainer/build_embedded.py") >= 3
 
 
 def test_extra_modalities_carry_class_information(full):

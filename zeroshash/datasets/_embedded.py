@@ -1,7 +1,8 @@
 """Loaders for the real CNN-feature datasets shipped inside the package.
 
-The files were made by ``python -m zeroshash.datasets._build_embedded`` (that
-module's docstring and each dataset's DESCR say how). Features are stored
+The files were made by the maintainer script ``maintainer/build_embedded.py`` of the
+source repository, not part of the installed package (its docstring and each
+dataset's DESCR say how). Features are stored
 quantised to 8 bits per dimension; loading dequantises them.
 
 Each dataset has a default file (``{name}.npz``) and two optional ones, read
