@@ -20,10 +20,41 @@ def test_embedded_dataset_layout(loader):
     np.testing.assert_array_equal(
         np.vstack([data.class_vector_dict[i] for i in range(10)]), data.class_vectors
     )
-    assert "licence" in data.DESCR.lower() and "_build_embedded" in data.DESCR
+    assert list(data.class_vectors_by_name) == data.target_names.tolist()
+    assert all(type(name) is str for name in data.class_vectors_by_name)
+    for i, name in enumerate(data.target_names):
+        assert data.class_vectors_by_name[name].dtype == np.float64
+        np.testing.assert_array_equal(data.class_vectors_by_name[name], data.class_vector_dict[i])
+    assert "licence" in data.DESCR.lower() and "python maintainer/build_embedded.py" in data.DESCR
     X, y = loader(return_X_y=True)
     np.testing.assert_array_equal(X, data.data)
     np.testing.assert_array_equal(y, data.target)
+
+
+@pytest.mark.parametrize("loader", [load_animals, load_fashion])
+def test_class_vectors_by_name_serve_string_labels(loader):
+    from zeroshash.semantics import class_embeddings
+
+    data = loader()
+    names = data.target_names[data.target]
+    classes = np.unique(names)  # sorted names: for fashion not the label order
+    order = [data.target_names.tolist().index(name) for name in classes]
+    np.testing.assert_array_equal(class_embeddings(data.class_vectors_by_name, classes),
+                                  data.class_vectors[order])
+
+
+def test_string_labelled_fit_matches_the_integer_labelled_one():
+    from zeroshash import ZSHHasher
+
+    data = load_animals()  # names sort like the labels, so classes_ line up
+    seen = data.target < 7
+    kw = dict(bits=16, n_anchors=50, random_state=0)
+    names = data.target_names[data.target]
+    by_name = ZSHHasher(**kw).fit(data.data[seen], names[seen], data.class_vectors_by_name)
+    by_label = ZSHHasher(**kw).fit(data.data[seen], data.target[seen], data.class_vector_dict)
+    np.testing.assert_array_equal(by_name.classes_, data.target_names[:7])
+    unseen = data.data[~seen][:200]
+    np.testing.assert_array_equal(by_name.transform(unseen), by_label.transform(unseen))
 
 
 def test_embedded_data_fits_the_size_budget():
@@ -85,7 +116,7 @@ def test_extra_modalities_layout(full):
     # DESCR says what these are, honestly.
     assert "patches=True" in base.DESCR and "not real sketches" in base.DESCR
     assert "NOT real sketches" in d.DESCR and "Sobel" in d.DESCR and "PCA" in d.DESCR
-    assert d.DESCR.count("_build_embedded") >= 3
+    assert d.DESCR.count("python maintainer/build_embedded.py") >= 3
 
 
 def test_extra_modalities_carry_class_information(full):

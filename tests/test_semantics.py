@@ -1,3 +1,8 @@
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 from gensim.models import KeyedVectors
@@ -45,7 +50,7 @@ def test_every_missing_class_is_listed(keyed_vectors):
 
 def test_shape_and_nan_errors():
     with pytest.raises(ValueError, match="3 rows but y has 2 classes"):
-        class_embeddings(np.ones((3, 4)), np.array([0, 1]))
+        class_embeddings(np.ones((3, 4)), np.array(["a", "b"]))
     with pytest.raises(ValueError, match="NaN or infinity for class"):
         class_embeddings(np.array([[1.0, np.nan], [0.0, 1.0]]), np.array([0, 1]))
     with pytest.raises(ValueError, match="differ in length"):
@@ -121,3 +126,107 @@ def test_gensim_shipped_file_and_errors(tmp_path):
     bad.write_text("2 3\nword 1.0 2.0\n")
     with pytest.raises(ValueError, match="cannot read .* as word2vec"):
         load_word_vectors(bad)
+
+
+# --- array layouts: one row per class of y, or one row per integer label ---------------
+PER_LABEL = np.arange(10 * 3, dtype=np.float64).reshape(10, 3)  # row c: label c's vector
+
+
+@pytest.mark.parametrize("classes", [
+    np.array([0, 3, 9]),
+    np.array([0, 3, 9], dtype=np.uint8),
+    np.array([np.int32(0), np.int32(3), np.int32(9)]),
+    np.array([0.0, 3.0, 9.0]),
+    np.array([0, 3, 9], dtype=object),
+    np.array([0.0, 3.0, 9.0], dtype=object),
+])
+def test_array_with_a_row_per_label_is_picked_by_label(classes):
+    np.testing.assert_array_equal(class_embeddings(PER_LABEL, classes), PER_LABEL[[0, 3, 9]])
+
+
+def test_array_with_a_row_per_class_takes_precedence():
+    # As many rows as classes: row i is classes[i], even for integer labels.
+    rows = PER_LABEL[:3]
+    np.testing.assert_array_equal(class_embeddings(rows, np.array([1, 2, 7])), rows)
+    np.testing.assert_array_equal(class_embeddings(rows, np.array([1, 2, 0])), rows)
+    # Both layouts apply only when the classes are exactly 0..n_rows-1, and they agree.
+    np.testing.assert_array_equal(class_embeddings(PER_LABEL, np.arange(10)), PER_LABEL)
+
+
+@pytest.mark.parametrize("classes, found", [
+    (np.array([0, 4, 10]), r"\(integer labels 0\.\.10\)"),
+    (np.array([-1, 4]), r"\(integer labels -1\.\.4\)"),
+    (np.array([0.0, 2.5]), r"\(labels such as 0\.0, not integers\)"),
+    (np.array(["cat", "dog"]), r"\(labels such as 'cat', not integers\)"),
+    (np.array([True, False]), r"\(labels such as True, not integers\)"),
+])
+def test_array_fitting_neither_layout_names_both(classes, found):
+    n = len(classes)
+    with pytest.raises(ValueError) as info:
+        class_embeddings(PER_LABEL, classes)
+    message = str(info.value)
+    assert f"word_vecs has 10 rows but y has {n} classes " in message
+    assert re.search(found, message)
+    assert f"one row per class of np.unique(y), in that order ({n} rows)" in message
+    assert "one row per integer label, row c for label c (labels within 0..9 for 10 rows)" in (
+        message
+    )
+
+
+def test_user_sentence_fits_on_seen_classes_with_all_class_vectors():
+    import zeroshash
+    from zeroshash import ZSHHasher
+
+    data = zeroshash.datasets.load_animals()
+    seen = data.target < 7
+    h = ZSHHasher(bits=16, n_anchors=50).fit(data.data[seen], data.target[seen],
+                                              data.class_vectors)
+    assert data.class_vectors.shape[0] == 10 and np.unique(data.target[seen]).size == 7
+    np.testing.assert_array_equal(h.classes_, np.arange(7))
+    unseen = data.data[~seen][:200]
+    assert h.transform(unseen).shape == (200, 16)
+    # The same fit as with the seen classes' rows passed in np.unique(y) order.
+    kw = dict(bits=16, n_anchors=50, random_state=0)
+    by_label = ZSHHasher(**kw).fit(data.data[seen], data.target[seen], data.class_vectors)
+    by_class = ZSHHasher(**kw).fit(data.data[seen], data.target[seen], data.class_vectors[:7])
+    np.testing.assert_array_equal(by_label.transform(unseen), by_class.transform(unseen))
+
+
+def test_subpackages_are_attributes_after_a_bare_import():
+    # A fresh interpreter: in this one other tests have imported the subpackages already.
+    code = ("import zeroshash; zeroshash.datasets.load_animals; "
+            "zeroshash.semantics.class_embeddings")
+    root = Path(__file__).resolve().parents[1]  # this checkout's package, not an installed one
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+# --- a path is a word-vector file ---------------------------------------------------------
+@pytest.mark.parametrize("as_str", [True, False])
+def test_path_source_is_read_as_word_vectors(tmp_path, small_kv, as_str):
+    path = tmp_path / "vectors.txt"
+    small_kv.save_word2vec_format(str(path))
+    classes = np.array(["Ankle boot", "cat", "zebra"])
+    out = class_embeddings(str(path) if as_str else path, classes)
+    np.testing.assert_allclose(out, class_embeddings(small_kv, classes), rtol=1e-6)
+
+
+def test_path_source_works_in_a_hasher_fit(tmp_path, small_kv):
+    from zeroshash import ZSHHasher
+
+    path = tmp_path / "vectors.txt"
+    small_kv.save_word2vec_format(str(path))
+    rng = np.random.RandomState(0)
+    y = np.array(["cat", "zebra", "Ankle boot"])[rng.randint(0, 3, 60)]
+    X = rng.randn(60, 5)
+    kw = dict(bits=8, n_anchors=20, random_state=0)
+    codes = ZSHHasher(**kw).fit(X, y, str(path)).transform(X)
+    np.testing.assert_array_equal(codes, ZSHHasher(**kw).fit(X, y, small_kv).transform(X))
+
+
+@pytest.mark.parametrize("as_str", [True, False])
+def test_missing_path_names_it(tmp_path, as_str):
+    path = tmp_path / "cat"
+    with pytest.raises(FileNotFoundError) as info:
+        class_embeddings(str(path) if as_str else path, np.array(["cat"]))
+    message = str(info.value)
+    assert repr(str(path)) in message and "a str source is always a path" in message

@@ -52,9 +52,14 @@ __all__ = [
 # The Hamming engine compiles its numba kernels when first imported (once per
 # install, then cached); load it on first use so `import zeroshash` stays light.
 _LAZY = {"HammingIndex": "zeroshash.hamming"}
+# Subpackages reachable as attributes after a bare `import zeroshash`
+# (`zeroshash.datasets.load_animals()`), each imported on first use.
+_SUBMODULES = ("datasets", "diagnostics", "hamming", "metrics", "model_selection", "semantics")
 
 
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return import_module(f"zeroshash.{name}")
     raise AttributeError(f"module 'zeroshash' has no attribute {name!r}")

@@ -13,11 +13,29 @@ fallback is fastText: its vectors (:func:`load_word_vectors` on a ``.bin`` model
 a vector for any token from its character n-grams, so no name is missing.
 
 Attribute matrices (class x attribute, as in AwA, CUB or SUN) are the other semantic
-source: pass one as the array form, a row per class of ``np.unique(y)``.
+source: pass one as the array form.
+
+Array rule (word-vector and attribute matrices alike): an array with
+exactly one row per class of ``classes`` (``np.unique(y)``) is used as is, row ``i``
+for ``classes[i]``; this layout takes precedence. Otherwise, when every class is an
+integer label in ``0 .. n_rows - 1`` (labels of an integer dtype, or numbers with
+integral values such as ``3.0``), row ``c`` is the vector of label ``c``: the rows of
+the classes present are picked by label, so one matrix for all the labels of a
+dataset (``load_animals().class_vectors``) serves a fit on any subset of them, such
+as the seen classes or a cross-validation fold. Where both layouts apply they agree
+(the classes are then exactly ``0 .. n_rows - 1``). Any other array is a ValueError
+that names both layouts.
+
+Path rule: a ``str`` or path-like source is always a path to a word-vector file, never a
+class name. The file is read with :func:`load_word_vectors` (format sniffed) and the
+classes are looked up by name as in a gensim ``KeyedVectors``; a missing file is a
+FileNotFoundError naming the path.
 """
 
 from __future__ import annotations
 
+import numbers
+import os
 import re
 from collections.abc import Callable, Mapping
 
@@ -81,8 +99,6 @@ def load_word_vectors(path, *, format: str = "auto", limit: int | None = None):
     >>> kv.vector_size
     10
     """
-    import os
-
     from gensim.models import KeyedVectors
     from gensim.models.fasttext import load_facebook_vectors
 
@@ -204,18 +220,75 @@ def _from_callable(func: Callable, classes) -> np.ndarray:
     return _stack([np.asarray(func(label), dtype=np.float64).ravel() for label in classes], classes)
 
 
+def _integer_labels(classes) -> np.ndarray | None:
+    """``classes`` as int64 when every class is an integer label (integral value), else None."""
+    if classes.dtype.kind == "O" and all(
+        isinstance(c, numbers.Real) and not isinstance(c, (bool, np.bool_)) for c in classes
+    ):
+        classes = np.asarray(classes.tolist(), dtype=np.float64)
+    if classes.dtype.kind in "iu":
+        return classes.astype(np.int64)
+    if classes.dtype.kind == "f" and np.isfinite(classes).all() and (classes % 1 == 0).all():
+        return classes.astype(np.int64)
+    return None
+
+
+def _from_array(word_vecs, classes) -> np.ndarray:
+    vectors = np.asarray(word_vecs, dtype=np.float64)
+    if vectors.ndim != 2:
+        raise ValueError(
+            f"word_vecs as an array must be 2-D (n_classes, d); got shape {vectors.shape}"
+        )
+    n_rows, n_classes = vectors.shape[0], classes.shape[0]
+    if n_rows == n_classes:
+        return vectors
+    labels = _integer_labels(classes)
+    if labels is not None and labels.size and labels.min() >= 0 and labels.max() < n_rows:
+        return vectors[labels]
+    if labels is None:
+        found = f"labels such as {classes.tolist()[0]!r}, not integers"
+    elif labels.size == 0:
+        found = "no labels"
+    else:
+        found = f"integer labels {labels.min()}..{labels.max()}"
+    raise ValueError(
+        f"word_vecs has {n_rows} rows but y has {n_classes} classes ({found}); an array must "
+        f"hold either one row per class of np.unique(y), in that order ({n_classes} rows), "
+        f"or one row per integer label, row c for label c (labels within 0..{n_rows - 1} "
+        f"for {n_rows} rows)"
+    )
+
+
+def _from_path(path, classes) -> np.ndarray:
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(
+            f"word_vecs={path!r} is read as the path of a word-vector file (a str source is "
+            "always a path, never a class name), but there is no file at that path"
+        )
+    return _from_keyed_vectors(load_word_vectors(path), classes)
+
+
 def class_embeddings(word_vecs, classes) -> np.ndarray:
     """Class vectors as an ``(n_classes, d)`` float64 array ordered like ``classes``.
 
     Parameters
     ----------
-    word_vecs : array-like, dict, gensim KeyedVectors or callable
-        * array of shape ``(n_classes, d)``: row ``i`` belongs to ``classes[i]``
-          (``classes`` is ``np.unique(y)``, the order hashers store in ``classes_``);
+    word_vecs : array-like, dict, gensim KeyedVectors, callable, str or path-like
+        * array of shape ``(n_rows, d)``: an array with exactly one row per class of
+          ``classes`` is used as is, row ``i`` for ``classes[i]`` (``classes`` is
+          ``np.unique(y)``, the order hashers store in ``classes_``); this layout takes
+          precedence. Otherwise, when every class is an integer label in
+          ``0 .. n_rows - 1`` (integer dtype labels, or integral values), row ``c`` is
+          the vector of label ``c`` (rows picked by label), so one matrix for all of a
+          dataset's labels serves a fit on any subset of them;
         * mapping ``label -> vector``;
         * gensim ``KeyedVectors`` (or anything with ``key_to_index`` and ``[]``):
           labels are looked up by name under the class-name rule of this module;
-        * callable ``label -> vector``.
+        * callable ``label -> vector``;
+        * ``str`` or path-like: always the path of a word-vector file (never a class
+          name), read with :func:`load_word_vectors` (format sniffed); labels are then
+          looked up by name as for ``KeyedVectors``.
     classes : array-like of shape (n_classes,)
         The class labels, sorted.
 
@@ -227,8 +300,11 @@ def class_embeddings(word_vecs, classes) -> np.ndarray:
     ------
     ValueError
         If a class has no vector (all such classes are listed), if the rows disagree
-        in length, if the array has the wrong number of rows, or if a vector holds
-        NaN or infinity.
+        in length, if an array fits neither layout (both are named, with the array's
+        row count and the number and range of the classes), or if a vector holds NaN
+        or infinity.
+    FileNotFoundError
+        If a str or path-like source names no file.
 
     Examples
     --------
@@ -237,26 +313,31 @@ def class_embeddings(word_vecs, classes) -> np.ndarray:
     >>> class_embeddings({"cat": [1.0, 0.0], "dog": [0.0, 1.0]}, np.array(["cat", "dog"]))
     array([[1., 0.],
            [0., 1.]])
+
+    A matrix with one row per label, for a ``y`` that holds labels 0 and 2 only:
+
+    >>> per_label = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> class_embeddings(per_label, np.array([0, 2]))
+    array([[1., 0.],
+           [1., 1.]])
+
+    A word-vector file, given by its path:
+
+    >>> from gensim.test.utils import datapath
+    >>> class_embeddings(datapath("lee_fasttext.vec"), np.array(["the", "of"])).shape
+    (2, 10)
     """
     classes = np.asarray(classes)
-    if hasattr(word_vecs, "key_to_index"):
+    if isinstance(word_vecs, (str, os.PathLike)):
+        vectors = _from_path(word_vecs, classes)
+    elif hasattr(word_vecs, "key_to_index"):
         vectors = _from_keyed_vectors(word_vecs, classes)
     elif isinstance(word_vecs, Mapping):
         vectors = _from_mapping(word_vecs, classes)
     elif callable(word_vecs):
         vectors = _from_callable(word_vecs, classes)
     else:
-        vectors = np.asarray(word_vecs, dtype=np.float64)
-        if vectors.ndim != 2:
-            raise ValueError(
-                f"word_vecs as an array must be 2-D (n_classes, d); got shape {vectors.shape}"
-            )
-        if vectors.shape[0] != classes.shape[0]:
-            raise ValueError(
-                f"word_vecs has {vectors.shape[0]} rows but y has {classes.shape[0]} classes; "
-                "an array must hold one row per class of np.unique(y), in that order "
-                "(pass a dict label -> vector when the classes of y vary, e.g. under CV)"
-            )
+        vectors = _from_array(word_vecs, classes)
     if vectors.ndim != 2 or vectors.shape[1] == 0:
         raise ValueError(f"word vectors must be non-empty 1-D vectors; got shape {vectors.shape}")
     if not np.isfinite(vectors).all():

@@ -1,7 +1,8 @@
 """Loaders for the real CNN-feature datasets shipped inside the package.
 
-The files were made by ``python -m zeroshash.datasets._build_embedded`` (that
-module's docstring and each dataset's DESCR say how). Features are stored
+The files were made by the maintainer script ``maintainer/build_embedded.py`` of the
+source repository, not part of the installed package (its docstring and each
+dataset's DESCR say how). Features are stored
 quantised to 8 bits per dimension; loading dequantises them.
 
 Each dataset has a default file (``{name}.npz``) and two optional ones, read
@@ -90,13 +91,15 @@ def _load(name: str, return_X_y: bool, patches: bool = False, edges: bool = Fals
         if return_X_y:
             return data.astype(np.float32, copy=False), target
         target_names = npz["target_names"]
+        vectors = npz["class_vectors"].astype(np.float64)
         bunch = Bunch(
             data=data.astype(np.float32, copy=False),
             target=target,
             target_names=target_names,
             class_tokens=npz["class_tokens"],
             class_vectors=npz["class_vectors"].astype(np.float32),
-            class_vector_dict={i: v for i, v in enumerate(npz["class_vectors"].astype(np.float64))},
+            class_vector_dict=dict(enumerate(vectors)),
+            class_vectors_by_name=dict(zip(target_names.tolist(), vectors)),
             source_index=npz["source_index"].astype(np.int64),
             DESCR=str(npz["descr"]) + _EXTRAS_NOTE.format(name=name),
         )
@@ -136,8 +139,12 @@ def load_animals(*, return_X_y: bool = False, patches: bool = False, edges: bool
         ``data`` (n, 1280) float32, ``target`` (n,) int class indices,
         ``target_names`` (10,) class names (bear, bird, cat, cow, dog, elephant,
         giraffe, horse, sheep, zebra), ``class_vectors`` (10, 50) float32 rows
-        ordered like the class indices, ``class_vector_dict`` (index -> vector, for
-        ``word_vecs``), ``class_tokens``, ``source_index``, ``DESCR``; and
+        ordered like the class indices (row ``c`` for label ``c``, so the array
+        serves as ``word_vecs`` for a fit on any subset of the labels),
+        ``class_vector_dict`` (class index -> float64 vector, for ``word_vecs`` with
+        ``target`` labels), ``class_vectors_by_name`` (class name, as in
+        ``target_names`` -> float64 vector, for ``word_vecs`` with string labels
+        ``target_names[target]``), ``class_tokens``, ``source_index``, ``DESCR``; and
         ``patches`` / ``edge_data`` when asked, row i describing the same image
         as ``data[i]``.
 
@@ -147,6 +154,17 @@ def load_animals(*, return_X_y: bool = False, patches: bool = False, edges: bool
     >>> animals = load_animals()
     >>> animals.data.shape[1], animals.class_vectors.shape
     (1280, (10, 50))
+
+    Integer labels take ``class_vector_dict`` (or ``class_vectors``); string labels
+    take ``class_vectors_by_name``:
+
+    >>> from zeroshash import ZSHHasher
+    >>> names = animals.target_names[animals.target]
+    >>> seen = animals.target < 7
+    >>> zsh = ZSHHasher(bits=16, n_anchors=50, random_state=0)
+    >>> zsh = zsh.fit(animals.data[seen], names[seen], animals.class_vectors_by_name)
+    >>> zsh.classes_.tolist()
+    ['bear', 'bird', 'cat', 'cow', 'dog', 'elephant', 'giraffe']
     >>> both = load_animals(patches=True, edges=True)
     >>> both.patches.shape[1:], both.edge_data.shape[1]
     ((9, 128), 1280)
@@ -182,5 +200,7 @@ def load_fashion(*, return_X_y: bool = False, patches: bool = False, edges: bool
     >>> fashion = load_fashion()
     >>> fashion.target_names[:2].tolist()
     ['T-shirt/top', 'Trouser']
+    >>> fashion.class_vectors_by_name["Ankle boot"].shape
+    (50,)
     """
     return _load("fashion", return_X_y, patches, edges)

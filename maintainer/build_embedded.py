@@ -1,6 +1,7 @@
 """Regenerate the embedded real datasets (``animals*.npz`` and ``fashion*.npz``).
 
-This is a maintainer script. It is *not* imported by the package; it needs
+This is a maintainer script, kept out of the installed package (the wheel holds
+only what users import). It needs zeroshash importable (``pip install -e .``) and
 heavy, optional dependencies that are imported only inside functions::
 
     pip install torch==2.13.0            # CPU wheel
@@ -12,7 +13,7 @@ heavy, optional dependencies that are imported only inside functions::
 
 Run from the repository root::
 
-    python -m zeroshash.datasets._build_embedded --out zeroshash/datasets/data
+    python maintainer/build_embedded.py --out zeroshash/datasets/data
 
 ``--parts`` picks what is written (default: all three), per dataset:
 
@@ -22,9 +23,10 @@ Run from the repository root::
 
 ``features`` and ``patches`` come from the same forward pass; ``edges`` needs a
 second one. ``--threads`` sets ``torch.set_num_threads`` (default 2, as used for
-``animals.npz`` and ``fashion.npz``). The extra files were made with::
+``animals.npz`` and ``fashion.npz``). The extra files were made with (then as
+``python -m zeroshash.datasets._build_embedded``, the script's former place)::
 
-    python -m zeroshash.datasets._build_embedded --out zeroshash/datasets/data \
+    python maintainer/build_embedded.py --out zeroshash/datasets/data \
         --parts patches edges --threads 1
 
 which took 31 minutes (1,846 s wall: per dataset a 7-9 minute image pass, a 3-4 s
@@ -78,7 +80,11 @@ BATCH_SIZE = 64
 IMAGE_SIZE = 224
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-COMMAND = "python -m zeroshash.datasets._build_embedded --out zeroshash/datasets/data"
+COMMAND = "python maintainer/build_embedded.py --out zeroshash/datasets/data"
+# The package's data folder, the default --out: ../zeroshash/datasets/data from here.
+DATA_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "zeroshash", "datasets", "data"
+)
 PARTS = ("features", "patches", "edges")
 PATCH_GRID = 3
 DEFAULT_PATCH_DIMS = 128
@@ -686,9 +692,7 @@ def _command(args):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument(
-        "--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-    )
+    p.add_argument("--out", default=DATA_DIR)
     p.add_argument("--n-per-class", type=int, default=DEFAULT_N_PER_CLASS)
     p.add_argument("--only", choices=["animals", "fashion"], default=None)
     p.add_argument(
