@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-from ._codes import pack_bits, unpack_bits
+from ._bits import pack_bits, unpack_bits
 from .base import BaseHasher
 from .hashers import (
     AsymmetricHasher,

@@ -46,7 +46,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._codes import pack_bits
+from ._bits import pack_bits
 from .semantics import class_embeddings
 
 __all__ = ["BaseHasher"]

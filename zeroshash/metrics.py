@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma
 
+from ._bits import packed_to_rows
+
 __all__ = [
     "average_precision_per_query",
     "mean_average_precision",
@@ -49,8 +51,6 @@ def _check_codes(codes, name: str) -> np.ndarray:
 
 def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
     """Labels of both sides as uint64 bit masks; relevance = masks intersect."""
-    from .hamming._words import packed_to_rows
-
     ql, dl = np.asarray(query_labels), np.asarray(db_labels)
     if ql.ndim != dl.ndim or ql.ndim not in (1, 2):
         raise ValueError(
@@ -96,8 +96,6 @@ class _Ranking:
 
 def _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs=()) -> _Ranking:
     from ._ranking_kernels import ranking_statistics_parallel, ranking_statistics_serial
-    from .hamming._words import packed_to_rows
-
     q = _check_codes(query_codes, "query_codes")
     db = _check_codes(db_codes, "db_codes")
     if q.shape[1] != db.shape[1]:

@@ -8,6 +8,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from .._bits import columns_to_packed, n_words, packed_to_columns, packed_to_rows
 from . import _faiss
 from ._io import IndexData, load_index, save_index
 from ._kernels import (
@@ -27,7 +28,6 @@ from ._validation import (
     numba_threads,
     resolve_n_jobs,
 )
-from ._words import columns_to_packed, n_words, packed_to_columns, packed_to_rows
 
 _METHODS = ("brute", "mih")
 _STATE_VERSION = 1

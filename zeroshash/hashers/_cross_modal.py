@@ -10,7 +10,7 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .._codes import pack_bits
+from .._bits import pack_bits
 from .._discrete import dcc_update
 from .._kernel_map import (
     RidgeOnFeatures,
