@@ -76,13 +76,15 @@ def n_bytes(bits: int) -> int:
 
 
 def n_words(bits: int) -> int:
-    """Number of 64-bit words that hold a code of ``bits`` bits.
+    """Number of 64-bit words that hold a code of ``bits`` bits (see "Word layout").
 
     Examples
     --------
-    >>> from zeroshash._bits import n_words
-    >>> n_words(64), n_words(65)
-    (1, 2)
+    A 65-bit code takes 9 bytes packed and two words, i.e. 7 zero bytes of padding:
+
+    >>> from zeroshash._bits import n_bytes, n_words
+    >>> [n_words(bits) for bits in (1, 64, 65, 128)], 8 * n_words(65) - n_bytes(65)
+    ([1, 1, 2, 2], 7)
     """
     return (int(bits) + 63) // 64
 
