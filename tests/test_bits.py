@@ -7,12 +7,13 @@ import sys
 
 import numpy as np
 import pytest
+from _imports import imported_modules
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from numba import int64, njit, types, uint64
 
-from zeroshash import pack_bits, unpack_bits
+from zeroshash import _bits, pack_bits, unpack_bits
 from zeroshash._bits import (
     check_packed,
     columns_to_packed,
@@ -162,3 +163,9 @@ def test_importing_zeroshash_loads_no_numba():
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
+
+
+def test_bits_is_the_bottom_layer():
+    # No zeroshash module (in particular not zeroshash.hamming) is imported by _bits.
+    modules = imported_modules(_bits)
+    assert modules <= {"__future__", "typing", "numpy", "numba", "numba.extending"}, modules
