@@ -156,7 +156,7 @@ def check_packed(codes: Any, bits: int, name: str = "codes", hint: str = "") -> 
     name : str, default="codes"
         What the codes are called in error messages.
     hint : str, default=""
-        Appended to the dtype and width errors (e.g. how to pass 0/1 bits instead).
+        Appended to every error (e.g. how to pass 0/1 bits instead).
 
     Returns
     -------
@@ -184,7 +184,7 @@ def check_packed(codes: Any, bits: int, name: str = "codes", hint: str = "") -> 
     hint = f" {hint}" if hint else ""
     if arr.ndim != 2:
         raise ValueError(
-            f"packed {name} must be a 2-D array (n, {width}); got shape {arr.shape}{hint}"
+            f"packed {name} must be a 2-D array (n, {width}); got shape {arr.shape}.{hint}"
         )
     if arr.dtype != np.uint8:
         raise ValueError(
@@ -199,7 +199,7 @@ def check_packed(codes: Any, bits: int, name: str = "codes", hint: str = "") -> 
         if np.any(arr[:, -1] & pad_mask):
             raise ValueError(
                 f"packed {name} have non-zero padding bits in the last byte; "
-                f"they were not packed for {bits} bits"
+                f"they were not packed for {bits} bits.{hint}"
             )
     return np.ascontiguousarray(arr)
 
