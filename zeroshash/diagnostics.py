@@ -61,7 +61,8 @@ def code_statistics(codes: ArrayLike, *, bits: int | None = None) -> dict:
     >>> stats = code_statistics(codes)
     >>> stats["n_constant_bits"], stats["n_distinct_codes"], stats["mean_abs_correlation"]
     (1, 2, 1.0)
-    >>> code_statistics(np.packbits(codes, axis=1), bits=3)["n_distinct_codes"]
+    >>> from zeroshash import pack_bits
+    >>> code_statistics(pack_bits(codes), bits=3)["n_distinct_codes"]
     2
     """
     bits = _check_bits(bits)
