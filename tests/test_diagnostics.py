@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zeroshash import ITQHasher, ZSHHasher
+from zeroshash import ITQHasher, ZSHHasher, pack_bits
 from zeroshash.diagnostics import code_statistics, radius_lookup_profile, seen_unseen_retrieval
 from zeroshash.metrics import precision_within_radius
 from zeroshash.model_selection import zero_shot_retrieval_split
@@ -28,6 +28,32 @@ def test_code_statistics_against_hand_counts():
     assert one["mean_imbalance"] == 0.5
     with pytest.raises(ValueError, match="0/1 bits"):
         code_statistics([[2, 0]])
+
+
+@pytest.mark.parametrize("bits", [1, 6, 8, 13, 70])
+def test_code_statistics_of_packed_codes_equal_those_of_their_bits(bits):
+    rng = np.random.RandomState(bits)
+    codes = rng.randint(0, 2, (200, bits)).astype(np.uint8)
+    codes[100:] = codes[:100]  # every code twice
+    want = code_statistics(codes)
+    got = code_statistics(pack_bits(codes), bits=bits)
+    assert got.keys() == want.keys()
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key])
+
+
+@pytest.mark.parametrize(
+    "codes, bits, message",
+    [
+        (np.zeros((3, 8), np.uint8), 8, "packed codes of 8 bits have 1 uint8 columns; got 8"),
+        (np.array([[1]], np.uint8), 4, "padding bits"),
+        (np.zeros((0, 1), np.uint8), 8, "non-empty"),
+        (np.zeros((2, 1), np.uint8), 0, "bits must be None"),
+    ],
+)
+def test_code_statistics_refuses_inconsistent_packed_codes(codes, bits, message):
+    with pytest.raises(ValueError, match=message):
+        code_statistics(codes, bits=bits)
 
 
 def test_seen_unseen_retrieval_on_blobs(blobs):
@@ -67,6 +93,8 @@ def test_radius_lookup_profile_matches_oracle(seed, bits, radius):
     db = rng.randint(0, 2, (30, bits)).astype(np.uint8)
     ql, dbl = rng.randint(0, 3, 7), rng.randint(0, 3, 30)
     profile = radius_lookup_profile(q, db, ql, dbl, radius=radius)
+    packed = radius_lookup_profile(pack_bits(q), pack_bits(db), ql, dbl, radius=radius, bits=bits)
+    np.testing.assert_equal(packed, profile)  # identical, nan included
     precision, got = _lookup_oracle(q, db, ql, dbl, radius)
     assert profile["precision"] == pytest.approx(precision.mean())
     assert profile["precision"] == pytest.approx(
@@ -83,3 +111,6 @@ def test_radius_lookup_profile_matches_oracle(seed, bits, radius):
 def test_radius_lookup_profile_rejects_bad_radius():
     with pytest.raises(ValueError, match="radius"):
         radius_lookup_profile([[0, 1]], [[0, 1]], [0], [0], radius=-1)
+    with pytest.raises(ValueError, match="packed db_codes of 9 bits have 2 uint8 columns"):
+        radius_lookup_profile(np.zeros((1, 2), np.uint8), np.zeros((1, 9), np.uint8), [0], [0],
+                              bits=9)

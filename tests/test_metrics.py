@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score
 
+from zeroshash import pack_bits
 from zeroshash.metrics import (
     average_precision_per_query,
     mean_average_precision,
@@ -11,6 +12,8 @@ from zeroshash.metrics import (
     precision_recall_by_radius,
     precision_recall_by_rank,
     precision_within_radius,
+    recall_at_n,
+    retrieval_scores,
 )
 
 
@@ -129,7 +132,10 @@ def test_kernel_matches_sorting_oracle(multi, n_q):
     rng = np.random.RandomState(n_q)
     q, db, ql, dl = random_case(rng, n_q=n_q, multi=multi)
     dist, relevant, ap, top = oracle(q, db, ql, dl, cutoffs=(1, 7, 500))
-    np.testing.assert_allclose(average_precision_per_query(q, db, ql, dl), ap, atol=1e-12)
+    got = average_precision_per_query(q, db, ql, dl)
+    np.testing.assert_allclose(got, ap, atol=1e-12)
+    packed = average_precision_per_query(pack_bits(q), pack_bits(db), ql, dl, bits=q.shape[1])
+    np.testing.assert_array_equal(packed, got)
     ranks, p, r = precision_recall_by_rank(q, db, ql, dl, ranks=[1, 7, 500])
     n_rel = relevant.sum(axis=1)
     for j, n in enumerate((1, 7, 500)):
@@ -198,3 +204,117 @@ def test_metric_argument_errors():
         mean_average_precision(q, db, [0], np.eye(2))
     with pytest.raises(ValueError, match="positive integers"):
         precision_at_n(q, db, [0], [0, 1], n=0)
+
+
+# --- packed codes (bits=N) give the results of their 0/1 bits (bits=None) -----------------
+METRICS = {
+    "ap": lambda *a, **kw: average_precision_per_query(*a, **kw),
+    "ap@3": lambda *a, **kw: average_precision_per_query(*a, k=3, **kw),
+    "ap@3 min": lambda *a, **kw: average_precision_per_query(*a, k=3, k_denominator="min", **kw),
+    "ap tie-aware": lambda *a, **kw: average_precision_per_query(*a, ties="average", **kw),
+    "map": lambda *a, **kw: mean_average_precision(*a, **kw),
+    "p@r1": lambda *a, **kw: precision_within_radius(*a, radius=1, **kw),
+    "pr by radius": lambda *a, **kw: precision_recall_by_radius(*a, **kw),
+    "pr by rank": lambda *a, **kw: precision_recall_by_rank(*a, ranks=[1, 4, 50], **kw),
+    "p@n": lambda *a, **kw: precision_at_n(*a, n=4, **kw),
+    "r@n": lambda *a, **kw: recall_at_n(*a, n=4, **kw),
+    "scores": lambda *a, **kw: retrieval_scores(*a, radius=2, **kw),
+}
+
+
+def assert_identical(got, want):
+    """Same values, bit for bit (both forms feed the same words to the same kernel)."""
+    if isinstance(want, dict):
+        assert got.keys() == want.keys()
+        for key in want:
+            np.testing.assert_array_equal(got[key], want[key])
+    elif isinstance(want, tuple):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+    else:
+        np.testing.assert_array_equal(got, want)
+
+
+@st.composite
+def coded_problems(draw):
+    """0/1 query and database codes (lengths across byte and word edges) with labels."""
+    bits = draw(st.sampled_from([1, 2, 7, 8, 9, 16, 31, 64, 65, 100]))
+    n_q, n_db = draw(st.integers(0, 6)), draw(st.integers(0, 30))
+    rng = np.random.RandomState(draw(st.integers(0, 2**31 - 1)))
+    centres = rng.randint(0, 2, (3, bits)).astype(np.uint8)  # near-duplicates: ties
+    flips = (rng.rand(n_q + n_db, bits) < 0.1).astype(np.uint8)
+    codes = centres[rng.randint(0, 3, n_q + n_db)] ^ flips
+    if draw(st.booleans()):
+        labels = (rng.rand(n_q + n_db, 4) < 0.4).astype(np.uint8)
+    else:
+        labels = rng.randint(0, 3, n_q + n_db)
+    return codes[:n_q], codes[n_q:], labels[:n_q], labels[n_q:], bits
+
+
+# With no query, the by-radius/by-rank means are nan (numpy warns), in both forms alike.
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value encountered")
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(problem=coded_problems(), name=st.sampled_from(sorted(METRICS)))
+def test_packed_codes_give_the_results_of_their_bits(problem, name):
+    q, db, ql, dl, bits = problem
+    metric = METRICS[name]
+    want = metric(q, db, ql, dl)
+    assert_identical(metric(pack_bits(q), pack_bits(db), ql, dl, bits=bits), want)
+    assert_identical(metric(q.astype(bool), db.astype(float), ql, dl, bits=None), want)
+
+
+def test_packed_codes_are_not_repacked(monkeypatch):
+    import zeroshash.metrics as metrics
+
+    rng = np.random.RandomState(0)
+    q, db, ql, dl = random_case(rng, n_q=4, n_db=20, bits=13)
+    packed_q, packed_db = pack_bits(q), pack_bits(db)
+    want = mean_average_precision(q, db, ql, dl)
+
+    def refuse(_):
+        raise AssertionError("packed codes went through pack_bits")
+
+    monkeypatch.setattr(metrics, "pack_bits", refuse)
+    assert mean_average_precision(packed_q, packed_db, ql, dl, bits=13) == want
+    assert mean_average_precision(packed_q, packed_db, ql, dl, bits=np.int64(13)) == want
+
+
+_Q2 = np.zeros((1, 2), np.uint8)  # packed 16-bit (or 12-bit) query
+
+
+@pytest.mark.parametrize(
+    "query, db, bits, message",
+    [
+        (_Q2, np.zeros((3, 3), np.uint8), 16, "packed db_codes of 16 bits have 2 uint8 columns; "
+         "got 3. 0/1 bit arrays .* bits=None"),
+        (np.zeros((1, 16), np.uint8), np.zeros((3, 16), np.uint8), 16,
+         "packed query_codes of 16 bits have 2 uint8 columns; got 16"),
+        (_Q2, np.array([[0, 0], [0, 1]], np.uint8), 12, "db_codes have non-zero padding bits"),
+        (np.ones((1, 1), np.uint8), np.zeros((2, 1), np.uint8), 1, "query_codes have non-zero "
+         "padding bits .* not packed for 1 bits"),
+        (_Q2, np.zeros((2, 2), np.int64), 16, "packed db_codes must have dtype uint8"),
+        (np.zeros(2, np.uint8), np.zeros((2, 2), np.uint8), 16, "packed query_codes must be a 2-D"),
+        (_Q2, np.array([[7, 255]], np.uint8), None, "db_codes must hold 0/1 bits.*pass bits="),
+        (np.zeros(3, np.uint8), np.zeros((2, 3), np.uint8), None, "query_codes must be 2-D"),
+        (np.zeros((1, 2)), np.zeros((2, 3)), None, "differ in length: 2 vs 3 bits"),
+        (_Q2, np.zeros((2, 2), np.uint8), 0, "bits must be None .* or a positive integer"),
+        (_Q2, np.zeros((2, 2), np.uint8), -8, "bits must be None"),
+        (_Q2, np.zeros((2, 2), np.uint8), 16.0, "bits must be None"),
+        (_Q2, np.zeros((2, 2), np.uint8), True, "bits must be None"),
+        (_Q2, np.zeros((2, 2), np.uint8), "16", "bits must be None"),
+    ],
+)
+def test_inconsistent_codes_are_refused(query, db, bits, message):
+    labels = np.zeros(len(db), dtype=int)
+    with pytest.raises(ValueError, match=message):
+        mean_average_precision(query, db, [0], labels, bits=bits)
+
+
+@pytest.mark.parametrize("name", sorted(METRICS))
+def test_every_metric_checks_packed_codes(name):
+    bad = np.array([[0, 15]], np.uint8)  # 4 padding bits set for 12-bit codes
+    with pytest.raises(ValueError, match="padding bits"):
+        METRICS[name](_Q2, bad, [0], [0], bits=12)
+    with pytest.raises(ValueError, match="bits must be None"):
+        METRICS[name](_Q2, _Q2, [0], [0], bits=0)

@@ -3,7 +3,7 @@
 from importlib import import_module
 
 from ._alternating import OneHotFallbackWarning
-from ._codes import pack_bits, unpack_bits
+from ._bits import pack_bits, unpack_bits
 from ._registry import HasherSpec, all_hashers, get_hasher
 from .base import BaseHasher
 from .hashers import (

@@ -7,8 +7,9 @@ for every distance level, how many items (relevant items) rank before it. Pass 2
 the items in position order, counting how many of each level were met so far, which
 yields each relevant item's exact rank and the number of relevant items up to it.
 
-Inputs are trusted (the metrics module validates): codes and label masks as
-item-major uint64 words; relevance is "label masks intersect".
+Imports numpy, numba and the bit layer :mod:`zeroshash._bits` only. Inputs are trusted
+(the metrics module validates): codes and label masks as item-major uint64 words (the
+"rows" layout of :mod:`zeroshash._bits`); relevance is "label masks intersect".
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numba import float64, int64, njit, prange, types, uint8, uint16, void
 
-from .hamming._popcount import popcount64
+from ._bits import popcount64
 
 _ro_u64_2d = types.Array(types.uint64, 2, "C", readonly=True)
 _ro_i64_1d = types.Array(types.int64, 1, "C", readonly=True)

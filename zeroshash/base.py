@@ -14,7 +14,7 @@ Contract
     projection ``j`` is ``>= 0`` (so a projection of exactly zero gives 1).
 ``encode(X)``
     The codes packed 8 bits a byte, shape ``(n_samples, ceil(bits / 8))``, in the
-    bit order documented in :mod:`zeroshash._codes` (``np.packbits``, big-endian).
+    bit order documented in :mod:`zeroshash._bits` (``np.packbits``, big-endian).
 
 Subclasses implement ``_fit(X, y, class_vectors)`` and ``_project(X)``; they may
 override ``_validate_X`` for inputs that are not a plain 2-D matrix (patch-level
@@ -49,7 +49,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._codes import pack_bits
+from ._bits import pack_bits
 from .semantics import class_embeddings
 
 __all__ = ["BaseHasher"]

@@ -12,10 +12,14 @@ many queries find nothing, how many items the others find, and how precise those
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
+from ._bits import unpack_bits
 from .metrics import (
+    _check_bits,
     _check_radius,
     _counts_within,
+    _packed_codes,
     _precision_from_counts,
     _ranking,
     retrieval_scores,
@@ -24,13 +28,17 @@ from .metrics import (
 __all__ = ["code_statistics", "radius_lookup_profile", "seen_unseen_retrieval"]
 
 
-def code_statistics(codes) -> dict:
+def code_statistics(codes: ArrayLike, *, bits: int | None = None) -> dict:
     """Balance, correlation and diversity of a set of binary codes.
 
     Parameters
     ----------
-    codes : array-like of shape (n_samples, bits), 0/1
-        For instance ``hasher.transform(X_database)``.
+    codes : array-like of shape (n_samples, n_bits) or (n_samples, ceil(bits / 8))
+        0/1 bits, for instance ``hasher.transform(X_database)``, or packed codes
+        (``hasher.encode(X_database)``) when ``bits`` is given.
+    bits : int or None, default=None
+        None: ``codes`` is a 0/1 bit array; an int: packed codes of that many bits. The
+        rule and its errors are those of :mod:`zeroshash.metrics`.
 
     Returns
     -------
@@ -53,13 +61,16 @@ def code_statistics(codes) -> dict:
     >>> stats = code_statistics(codes)
     >>> stats["n_constant_bits"], stats["n_distinct_codes"], stats["mean_abs_correlation"]
     (1, 2, 1.0)
+    >>> from zeroshash import pack_bits
+    >>> code_statistics(pack_bits(codes), bits=3)["n_distinct_codes"]
+    2
     """
-    codes = np.asarray(codes)
-    if codes.ndim != 2 or codes.shape[0] == 0:
-        raise ValueError(f"codes must be a non-empty 2-D (n, bits) array; got shape {codes.shape}")
-    if not np.isin(codes, (0, 1)).all():
-        raise ValueError("codes must hold 0/1 bits (a hasher's transform output)")
-    codes = codes.astype(np.uint8, copy=False)
+    bits = _check_bits(bits)
+    arr = np.asarray(codes)
+    if arr.ndim != 2 or arr.shape[0] == 0:
+        raise ValueError(f"codes must be a non-empty 2-D (n, bits) array; got shape {arr.shape}")
+    packed, n_bits = _packed_codes(arr, bits, "codes")
+    codes = arr.astype(np.uint8, copy=False) if bits is None else unpack_bits(packed, n_bits)
     balance = codes.mean(axis=0)
     constant = (balance == 0) | (balance == 1)
     varying = codes[:, ~constant].astype(np.float64)
@@ -69,7 +80,7 @@ def code_statistics(codes) -> dict:
         mean_corr = float(off_diagonal.mean())
     else:
         mean_corr = 0.0
-    _, counts = np.unique(np.packbits(codes, axis=1), axis=0, return_counts=True)
+    _, counts = np.unique(packed, axis=0, return_counts=True)
     p = counts / counts.sum()
     return {
         "bit_balance": balance,
@@ -120,8 +131,10 @@ def seen_unseen_retrieval(hasher, X, y, split, *, radius: int = 2) -> dict:
     return out
 
 
-def radius_lookup_profile(query_codes, db_codes, query_labels, db_labels, *,
-                          radius: int = 2) -> dict:
+def radius_lookup_profile(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, radius: int = 2, bits: int | None = None,
+) -> dict:  # fmt: skip
     """What a hash lookup within Hamming ``radius`` returns, query by query.
 
     Precision within a radius (:func:`zeroshash.metrics.precision_within_radius`)
@@ -133,10 +146,14 @@ def radius_lookup_profile(query_codes, db_codes, query_labels, db_labels, *,
 
     Parameters
     ----------
-    query_codes, db_codes : array-like of shape (n, bits), 0/1
+    query_codes, db_codes : array-like of shape (n, n_bits) or (n, ceil(bits / 8))
+        0/1 bits, or packed uint8 codes when ``bits`` is given.
     query_labels, db_labels : array-like of shape (n,) or (n, n_labels)
         As for :func:`zeroshash.metrics.mean_average_precision`.
     radius : int, default=2
+    bits : int or None, default=None
+        None: the codes are 0/1 bit arrays; an int: packed codes of that many bits
+        (the rule of :mod:`zeroshash.metrics`).
 
     Returns
     -------
@@ -157,7 +174,7 @@ def radius_lookup_profile(query_codes, db_codes, query_labels, db_labels, *,
     (0.5, 1.0, 0.5)
     """
     radius = _check_radius(radius)
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, bits=bits)
     got, hits = _counts_within(ranking, radius)
     precision = _precision_from_counts(got, hits)
     nonempty = got > 0

@@ -2,8 +2,21 @@
 
 Conventions (the field's; each function restates its own):
 
-* Codes are 0/1 arrays of shape ``(n, bits)`` (``transform`` output); packed codes
-  can be turned into those with :func:`zeroshash.unpack_bits`.
+* Codes: ``query_codes`` and ``db_codes`` come in one of two forms, both in the bit
+  order of :mod:`zeroshash._bits`. The keyword ``bits`` says which; it is never guessed
+  from the values (a uint8 array of 0s and 1s could be either):
+
+  - ``bits=None`` (default): 0/1 bit arrays of shape ``(n, n_bits)`` (``transform``
+    output, any bool or numeric dtype); the code length is their number of columns;
+  - ``bits=N``: packed codes of ``N`` bits, uint8 of shape ``(n, ceil(N / 8))`` with
+    zero padding bits (``encode`` output, what
+    :meth:`zeroshash.hamming.HammingIndex.reconstruct_all` returns).
+
+  Both forms give identical results; packed codes reach the kernels as they are,
+  without unpacking. Inconsistent input raises a ValueError that names it: values
+  other than 0/1 in a bit array; packed codes that are not uint8, do not have
+  ``ceil(N / 8)`` columns or have a padding bit set; query and database codes of
+  different lengths; ``bits`` that is not None or a positive integer.
 * Ranking: by Hamming distance, ties broken by database position (a stable sort, as
   in the MATLAB evaluation code of the hashing literature). ``ties="average"`` gives
   instead the tie-aware AP of He, Cakir, Bargal & Sclaroff ("Hashing as Tie-Aware
@@ -14,14 +27,28 @@ Conventions (the field's; each function restates its own):
 
 All statistics come from one linear pass per query (distances are integers up to
 ``bits``, so counting replaces sorting); see :mod:`zeroshash._ranking_kernels`.
+
+Examples
+--------
+>>> from zeroshash import pack_bits
+>>> from zeroshash.metrics import mean_average_precision
+>>> query, db = [[0, 0, 1]], [[0, 1, 1], [1, 1, 0], [0, 0, 1]]
+>>> mean_average_precision(query, db, [0], [0, 1, 0])                    # 0/1 bits
+1.0
+>>> mean_average_precision(pack_bits(query), pack_bits(db), [0], [0, 1, 0], bits=3)
+1.0
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import digamma
+
+from ._bits import check_packed, pack_bits, packed_to_rows
 
 __all__ = [
     "average_precision_per_query",
@@ -35,22 +62,36 @@ __all__ = [
 ]
 
 
-def _check_codes(codes, name: str) -> np.ndarray:
+def _check_bits(bits) -> int | None:
+    """The ``bits`` keyword: None (0/1 bit arrays) or the length of packed codes."""
+    if bits is None:
+        return None
+    if isinstance(bits, bool) or not isinstance(bits, Integral) or bits < 1:
+        raise ValueError(
+            "bits must be None (the codes are 0/1 bit arrays) or a positive integer "
+            f"(the length of packed codes); got {bits!r}"
+        )
+    return int(bits)
+
+
+def _packed_codes(codes, bits: int | None, name: str) -> tuple[np.ndarray, int]:
+    """``codes`` in either form (see the module docstring) as packed codes, and their length."""
+    if bits is not None:
+        hint = "0/1 bit arrays (transform output) are passed with bits=None."
+        return check_packed(codes, bits, name, hint=hint), bits
     arr = np.asarray(codes)
     if arr.ndim != 2:
         raise ValueError(f"{name} must be 2-D (n, bits) 0/1 codes; got shape {arr.shape}")
     if arr.size and not np.isin(arr, (0, 1)).all():
         raise ValueError(
-            f"{name} must hold 0/1 bits (a hasher's transform output); to use packed "
-            "codes from encode, unpack them first with zeroshash.unpack_bits"
+            f"{name} must hold 0/1 bits (a hasher's transform output); for packed codes "
+            "(encode output) pass bits=<code length>"
         )
-    return arr.astype(np.uint8, copy=False)
+    return pack_bits(arr.astype(np.bool_)), arr.shape[1]
 
 
 def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
     """Labels of both sides as uint64 bit masks; relevance = masks intersect."""
-    from .hamming._words import packed_to_rows
-
     ql, dl = np.asarray(query_labels), np.asarray(db_labels)
     if ql.ndim != dl.ndim or ql.ndim not in (1, 2):
         raise ValueError(
@@ -67,7 +108,7 @@ def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
             raise ValueError(f"indicator matrices differ in width: {ql.shape[1]} vs {dl.shape[1]}")
         if not (np.isin(ql, (0, 1)).all() and np.isin(dl, (0, 1)).all()):
             raise ValueError("multi-label indicator matrices must hold only 0 and 1")
-        to_mask = lambda ind: packed_to_rows(np.packbits(ind.astype(bool), axis=1))  # noqa: E731
+        to_mask = lambda ind: packed_to_rows(pack_bits(ind.astype(bool)))  # noqa: E731
         return to_mask(ql), to_mask(dl)
     _, index = np.unique(np.concatenate([ql, dl]), return_inverse=True)
     n_words = int(index.max(initial=0)) // 64 + 1
@@ -94,25 +135,23 @@ class _Ranking:
         return self.rel_hist.sum(axis=1)
 
 
-def _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs=()) -> _Ranking:
+def _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs=(), bits=None) -> _Ranking:
     from ._ranking_kernels import ranking_statistics_parallel, ranking_statistics_serial
-    from .hamming._words import packed_to_rows
 
-    q = _check_codes(query_codes, "query_codes")
-    db = _check_codes(db_codes, "db_codes")
-    if q.shape[1] != db.shape[1]:
-        raise ValueError(
-            f"query and database codes differ in length: {q.shape[1]} vs {db.shape[1]} bits"
-        )
+    bits = _check_bits(bits)
+    q, q_bits = _packed_codes(query_codes, bits, "query_codes")
+    db, db_bits = _packed_codes(db_codes, bits, "db_codes")
+    if q_bits != db_bits:
+        raise ValueError(f"query and database codes differ in length: {q_bits} vs {db_bits} bits")
     q_masks, db_masks = _label_masks(query_labels, db_labels, q.shape[0], db.shape[0])
     cutoffs = np.asarray(cutoffs, dtype=np.int64).reshape(-1)
     if (cutoffs < 1).any():
         raise ValueError(f"cut-offs (k, n) must be positive integers; got {cutoffs.tolist()}")
-    n_q, bits = q.shape
+    n_q = q.shape[0]
     out = _Ranking(
         ap_sum=np.zeros(n_q),
-        hist=np.zeros((n_q, bits + 1), dtype=np.int64),
-        rel_hist=np.zeros((n_q, bits + 1), dtype=np.int64),
+        hist=np.zeros((n_q, q_bits + 1), dtype=np.int64),
+        rel_hist=np.zeros((n_q, q_bits + 1), dtype=np.int64),
         cutoffs=cutoffs,
         cut_ap_sum=np.zeros((n_q, cutoffs.size)),
         cut_rel=np.zeros((n_q, cutoffs.size), dtype=np.int64),
@@ -121,8 +160,7 @@ def _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs=()) -> _Ran
         return out
     kernel = ranking_statistics_parallel if n_q >= 128 else ranking_statistics_serial
     kernel(
-        packed_to_rows(np.packbits(q, axis=1)), packed_to_rows(np.packbits(db, axis=1)),
-        q_masks, db_masks, cutoffs,
+        packed_to_rows(q), packed_to_rows(db), q_masks, db_masks, cutoffs,
         out.ap_sum, out.hist, out.rel_hist, out.cut_ap_sum, out.cut_rel,
     )  # fmt: skip
     return out
@@ -154,8 +192,9 @@ def _tie_aware_ap(ranking: _Ranking) -> np.ndarray:
 
 
 def average_precision_per_query(
-    query_codes, db_codes, query_labels, db_labels, *, k: int | None = None,
-    ties: str = "stable", k_denominator: str = "retrieved",
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, k: int | None = None, ties: str = "stable",
+    k_denominator: str = "retrieved", bits: int | None = None,
 ) -> np.ndarray:  # fmt: skip
     """Average precision of each query under Hamming ranking.
 
@@ -164,8 +203,9 @@ def average_precision_per_query(
 
     Parameters
     ----------
-    query_codes : array-like of shape (n_queries, bits), 0/1
-    db_codes : array-like of shape (n_database, bits), 0/1
+    query_codes : array-like of shape (n_queries, n_bits) or (n_queries, ceil(bits / 8))
+        0/1 bits, or packed uint8 codes when ``bits`` is given.
+    db_codes : array-like of shape (n_database, n_bits) or (n_database, ceil(bits / 8))
     query_labels, db_labels : array-like, 1-D labels or 2-D 0/1 indicator matrices
     k : int or None, default=None
         Cut-off; None ranks the whole database (mAP@all, ``D`` = number of relevant
@@ -176,6 +216,9 @@ def average_precision_per_query(
     k_denominator : {"retrieved", "min"}, default="retrieved"
         For AP@k: ``D`` = relevant items retrieved in the top k (the field's
         convention) or ``min(k, R)`` with R all relevant items.
+    bits : int or None, default=None
+        None: the codes are 0/1 bit arrays. An int: they are packed codes of that many
+        bits (``encode`` output). See the module docstring for the rule and the errors.
 
     Returns
     -------
@@ -184,6 +227,7 @@ def average_precision_per_query(
 
     Examples
     --------
+    >>> from zeroshash import pack_bits
     >>> from zeroshash.metrics import average_precision_per_query
     >>> db = [[0, 0], [0, 1], [1, 1]]          # distances 0, 1, 2 from the query
     >>> average_precision_per_query([[0, 0]], db, [5], [5, 3, 5])   # (1/1 + 2/3) / 2
@@ -192,6 +236,8 @@ def average_precision_per_query(
     array([1.])
     >>> average_precision_per_query([[0, 0]], db, [5], [5, 3, 5], k=2, k_denominator="min")
     array([0.5])
+    >>> average_precision_per_query(pack_bits([[0, 0]]), pack_bits(db), [5], [5, 3, 5], bits=2)
+    array([0.83333333])
     """
     if ties not in ("stable", "average"):
         raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
@@ -201,7 +247,8 @@ def average_precision_per_query(
         raise ValueError(f"k must be a positive integer or None; got {k}")
     if ties == "average" and k is not None:
         raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, () if k is None else [k])
+    cutoffs = () if k is None else [k]
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs, bits=bits)
     if ties == "average":
         return _tie_aware_ap(ranking)
     if k is None:
@@ -215,23 +262,35 @@ def average_precision_per_query(
 
 
 def mean_average_precision(
-    query_codes, db_codes, query_labels, db_labels, *, k: int | None = None,
-    ties: str = "stable", k_denominator: str = "retrieved",
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, k: int | None = None, ties: str = "stable",
+    k_denominator: str = "retrieved", bits: int | None = None,
 ) -> float:  # fmt: skip
     """Mean of :func:`average_precision_per_query` (mAP@all, or mAP@k with ``k``).
 
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels, k, ties, k_denominator
+        As in :func:`average_precision_per_query`.
+    bits : int or None, default=None
+        None: 0/1 bit arrays; an int: packed codes of that many bits (module docstring).
+
     Examples
     --------
+    >>> import numpy as np
     >>> from zeroshash.metrics import mean_average_precision
     >>> db = [[0, 0], [1, 1], [0, 1]]
     >>> mean_average_precision([[0, 0]], db, [0], [0, 1, 0])
     1.0
     >>> mean_average_precision([[0, 0]], [[0, 0], [0, 0]], [0], [1, 0], ties="average")
     0.75
+    >>> packed_db = np.array([[0b00000000], [0b11000000], [0b01000000]], dtype=np.uint8)
+    >>> mean_average_precision(np.zeros((1, 1), np.uint8), packed_db, [0], [0, 1, 0], bits=2)
+    1.0
     """
     ap = average_precision_per_query(
         query_codes, db_codes, query_labels, db_labels, k=k, ties=ties,
-        k_denominator=k_denominator,
+        k_denominator=k_denominator, bits=bits,
     )  # fmt: skip
     return _mean(ap)
 
@@ -275,28 +334,53 @@ def _mean(values: np.ndarray) -> float:
 
 
 def precision_within_radius(
-    query_codes, db_codes, query_labels, db_labels, *, radius: int = 2
-) -> float:
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, radius: int = 2, bits: int | None = None,
+) -> float:  # fmt: skip
     """Mean precision of the items within Hamming distance ``radius`` of each query.
 
     A query that retrieves nothing within the radius counts as precision 0 (the
     convention of the ZSH and SDH evaluation code), so this is the mean over *all*
     queries.
 
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels
+        As in :func:`average_precision_per_query`.
+    radius : int, default=2
+        Largest Hamming distance retrieved (inclusive).
+    bits : int or None, default=None
+        None: 0/1 bit arrays; an int: packed codes of that many bits (module docstring).
+
     Examples
     --------
+    >>> from zeroshash import pack_bits
     >>> from zeroshash.metrics import precision_within_radius
     >>> db = [[0, 0, 0], [1, 1, 1], [0, 0, 1]]
     >>> precision_within_radius([[0, 0, 0]], db, [0], [0, 1, 1], radius=1)
     0.5
+    >>> pack_bits(db).ravel().tolist()                   # packed: one byte per code
+    [0, 224, 32]
+    >>> precision_within_radius(pack_bits([[0, 0, 0]]), pack_bits(db), [0], [0, 1, 1],
+    ...                         radius=1, bits=3)
+    0.5
     """
     radius = _check_radius(radius)
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, bits=bits)
     return _mean(_precision_at_radius(ranking, radius))
 
 
-def precision_recall_by_radius(query_codes, db_codes, query_labels, db_labels):
+def precision_recall_by_radius(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, bits: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Mean precision and recall of the items within each Hamming radius 0..bits.
+
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels
+        As in :func:`average_precision_per_query`; ``bits`` (default None) too: None
+        for 0/1 bit arrays, an int for packed codes of that many bits.
 
     Returns
     -------
@@ -312,8 +396,13 @@ def precision_recall_by_radius(query_codes, db_codes, query_labels, db_labels):
     >>> r, p, rec = precision_recall_by_radius([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1])
     >>> p.tolist(), rec.tolist()
     ([1.0, 0.5, 0.6666666666666666], [0.5, 0.5, 1.0])
+    >>> import numpy as np
+    >>> packed = np.array([[0], [64], [192]], dtype=np.uint8)      # the same codes, packed
+    >>> r, p, rec = precision_recall_by_radius(packed[:1], packed, [1], [1, 0, 1], bits=2)
+    >>> r.tolist(), p.tolist()
+    ([0, 1, 2], [1.0, 0.5, 0.6666666666666666])
     """
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, bits=bits)
     retrieved, hits = _radius_counts(ranking)
     retrieved = retrieved.astype(np.float64)
     n_rel = ranking.n_relevant.astype(np.float64)[:, None]
@@ -322,10 +411,22 @@ def precision_recall_by_radius(query_codes, db_codes, query_labels, db_labels):
     return np.arange(ranking.hist.shape[1]), precision.mean(axis=0), recall.mean(axis=0)
 
 
-def precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels, *, ranks):
+def precision_recall_by_rank(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, ranks: ArrayLike, bits: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Mean precision@N and recall@N for each N in ``ranks`` (stable tie order).
 
     ``N`` larger than the database is capped at its size.
+
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels
+        As in :func:`average_precision_per_query`.
+    ranks : array-like of int
+        The cut-offs ``N``, each ``>= 1``.
+    bits : int or None, default=None
+        None: 0/1 bit arrays; an int: packed codes of that many bits (module docstring).
 
     Returns
     -------
@@ -343,7 +444,7 @@ def precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels, *, 
     """
     n_db = np.asarray(db_codes).shape[0]
     ranks = np.asarray(ranks, dtype=np.int64).reshape(-1)
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, ranks)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, ranks, bits=bits)
     shown = np.minimum(ranks, n_db).astype(np.float64)
     precision = np.divide(ranking.cut_rel, shown, out=np.zeros(ranking.cut_rel.shape),
                           where=shown > 0)
@@ -353,8 +454,19 @@ def precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels, *, 
     return ranks, precision.mean(axis=0), recall.mean(axis=0)
 
 
-def precision_at_n(query_codes, db_codes, query_labels, db_labels, *, n: int) -> float:
+def precision_at_n(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, n: int, bits: int | None = None,
+) -> float:  # fmt: skip
     """Mean precision of the top ``n`` items (stable tie order; ``n`` capped at the database).
+
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels, bits
+        As in :func:`precision_recall_by_rank` (``bits``: None for 0/1 bit arrays, an
+        int for packed codes of that many bits).
+    n : int
+        Cut-off, ``>= 1``.
 
     Examples
     --------
@@ -363,25 +475,43 @@ def precision_at_n(query_codes, db_codes, query_labels, db_labels, *, n: int) ->
     0.5
     """
     return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
-                                          ranks=[n])[1][0])
+                                          ranks=[n], bits=bits)[1][0])
 
 
-def recall_at_n(query_codes, db_codes, query_labels, db_labels, *, n: int) -> float:
+def recall_at_n(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, n: int, bits: int | None = None,
+) -> float:  # fmt: skip
     """Mean share of each query's relevant items found in its top ``n``.
+
+    Parameters are those of :func:`precision_at_n` (``bits=None``: 0/1 bit arrays;
+    ``bits=N``: packed codes of ``N`` bits).
 
     Examples
     --------
     >>> from zeroshash.metrics import recall_at_n
     >>> recall_at_n([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1], n=2)
     0.5
+    >>> from zeroshash import pack_bits
+    >>> packed = pack_bits([[0, 0], [0, 1], [1, 1]])
+    >>> recall_at_n(packed[:1], packed, [1], [1, 0, 1], n=2, bits=2)
+    0.5
     """
     return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
-                                          ranks=[n])[2][0])
+                                          ranks=[n], bits=bits)[2][0])
 
 
-def retrieval_scores(query_codes, db_codes, query_labels, db_labels, *,
-                     radius: int = 2) -> dict:
+def retrieval_scores(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, radius: int = 2, bits: int | None = None,
+) -> dict:  # fmt: skip
     """mAP@all (stable and tie-aware) and precision within ``radius``, in one pass.
+
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels, radius, bits
+        As in :func:`precision_within_radius` (``bits``: None for 0/1 bit arrays, an
+        int for packed codes of that many bits).
 
     Returns
     -------
@@ -397,7 +527,7 @@ def retrieval_scores(query_codes, db_codes, query_labels, db_labels, *,
     {'map': 0.5833, 'map_tie_aware': 0.7083, 'precision_r': 0.5}
     """
     radius = _check_radius(radius)
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, bits=bits)
     return {
         "map": _mean(_ap_all(ranking)),
         "map_tie_aware": _mean(_tie_aware_ap(ranking)),

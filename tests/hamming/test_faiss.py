@@ -4,9 +4,10 @@ import sys
 
 import numpy as np
 import pytest
+from _imports import imported_modules
 from _oracle import random_codes
 
-from zeroshash.hamming import HammingIndex
+from zeroshash.hamming import HammingIndex, _faiss
 
 
 def test_missing_faiss_gives_clear_error(monkeypatch):
@@ -44,3 +45,9 @@ def test_faiss_needs_whole_bytes():
     pytest.importorskip("faiss")
     with pytest.raises(ValueError, match="multiple of 8"):
         HammingIndex(12).to_faiss()
+
+
+def test_faiss_module_does_not_import_the_index():
+    # index.py imports _faiss; the converse would be an import cycle.
+    imported = imported_modules(_faiss)
+    assert imported <= {"__future__", "typing", "numpy", "faiss"}, imported

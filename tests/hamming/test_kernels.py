@@ -6,9 +6,9 @@ from _oracle import MISSING, distances, random_codes, range_search, topk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zeroshash._bits import packed_to_columns, packed_to_rows
 from zeroshash.hamming import _kernels as K
 from zeroshash.hamming import _topk_kernels as T
-from zeroshash.hamming._words import columns_to_packed, packed_to_columns, packed_to_rows
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 
@@ -33,19 +33,6 @@ def problems(draw, max_bits=300, max_db=300):
     if n_q and n_db and draw(st.booleans()):
         queries[0] = database[rng.integers(n_db)]
     return queries, database, bits
-
-
-@given(st.integers(0, 2**64 - 1))
-@SETTINGS
-def test_popcount_matches_python(x):
-    assert K.popcount(np.uint64(x)) == bin(x).count("1")
-
-
-@given(problems())
-@SETTINGS
-def test_words_round_trip(problem):
-    _, database, bits = problem
-    assert np.array_equal(columns_to_packed(packed_to_columns(database), bits), database)
 
 
 @pytest.mark.parametrize("kernel", [K.pairwise_serial, K.pairwise_parallel])

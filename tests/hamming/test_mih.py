@@ -6,9 +6,9 @@ from _oracle import assert_same, random_codes, range_search, topk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zeroshash._bits import packed_to_columns, packed_to_rows
 from zeroshash.hamming import HammingIndex
 from zeroshash.hamming._mih import MultiIndexTables, choose_n_substrings
-from zeroshash.hamming._words import packed_to_columns, packed_to_rows
 
 
 def clustered(rng, n, bits, n_centres, flips):

@@ -1,13 +1,16 @@
-"""Conversion between :class:`HammingIndex` and faiss binary indexes (faiss optional)."""
+"""Conversion between packed codes and faiss binary indexes (faiss optional).
+
+The functions take and return plain arrays (packed codes in the layout of
+:mod:`zeroshash._bits`, which is faiss's), so this module does not depend on
+:class:`~zeroshash.hamming.HammingIndex`; the index's ``to_faiss`` and ``from_faiss``
+call them.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .index import HammingIndex
 
 
 def _import_faiss() -> Any:
@@ -21,33 +24,33 @@ def _import_faiss() -> Any:
     return faiss
 
 
-def to_faiss(index: HammingIndex) -> Any:
-    """Copy ``index`` into a ``faiss.IndexBinaryFlat`` (or ``IndexBinaryIDMap`` of one).
+def codes_to_faiss(bits: int, codes: np.ndarray, ids: np.ndarray) -> Any:
+    """Copy packed ``codes`` with ``ids`` into a ``faiss.IndexBinaryFlat`` (or an ID map).
 
     The plain flat index is returned when ids are ``0..n-1`` in order; otherwise it is
     wrapped in ``faiss.IndexBinaryIDMap`` to keep the ids. faiss needs ``bits % 8 == 0``.
     """
     faiss = _import_faiss()
-    if index.bits % 8:
-        raise ValueError(f"faiss binary indexes need bits to be a multiple of 8; got {index.bits}")
-    flat = faiss.IndexBinaryFlat(index.bits)
-    codes = index.reconstruct_all()
-    ids = np.asarray(index.ids)
-    if np.array_equal(ids, np.arange(len(index))):
-        if len(index):
+    if bits % 8:
+        raise ValueError(f"faiss binary indexes need bits to be a multiple of 8; got {bits}")
+    flat = faiss.IndexBinaryFlat(bits)
+    ids = np.asarray(ids)
+    if np.array_equal(ids, np.arange(codes.shape[0])):
+        if codes.shape[0]:
             flat.add(codes)
         return flat
     wrapped = faiss.IndexBinaryIDMap(flat)
-    if len(index):
+    if codes.shape[0]:
         wrapped.add_with_ids(codes, ids)
     return wrapped
 
 
-def from_faiss(faiss_index: Any, n_jobs: int | None = None) -> HammingIndex:
-    """Build a :class:`HammingIndex` from ``faiss.IndexBinaryFlat`` or an ID map of one."""
-    faiss = _import_faiss()
-    from .index import HammingIndex
+def codes_from_faiss(faiss_index: Any) -> tuple[int, np.ndarray, np.ndarray | None]:
+    """``(bits, packed codes, ids or None)`` of a ``faiss.IndexBinaryFlat`` or ID map of one.
 
+    ``ids`` is None for a plain flat index (its items are numbered ``0..n-1``).
+    """
+    faiss = _import_faiss()
     ids = None
     inner = faiss_index
     if isinstance(faiss_index, faiss.IndexBinaryIDMap):
@@ -60,7 +63,4 @@ def from_faiss(faiss_index: Any, n_jobs: int | None = None) -> HammingIndex:
         )
     bits = int(inner.d)
     codes = faiss.vector_to_array(inner.xb).reshape(inner.ntotal, bits // 8)
-    result = HammingIndex(bits, n_jobs=n_jobs)
-    if inner.ntotal:
-        result.add(codes, ids=ids)
-    return result
+    return bits, codes, ids

@@ -1,11 +1,12 @@
-"""Numba kernels for Hamming distances: popcount, pairwise counts and radius search.
+"""Numba kernels for Hamming distances: pairwise counts and radius search.
 
-This module imports numpy and numba only. Kernels trust their input: the Python API
-(:mod:`zeroshash.hamming.index`) validates shapes, dtypes and values first.
+This module imports numpy, numba and the bit layer :mod:`zeroshash._bits` only. Kernels
+trust their input: the Python API (:mod:`zeroshash.hamming.index`) validates shapes,
+dtypes and values first.
 
 Word layouts
 ------------
-Kernels work on codes converted to 64-bit words (see ``_words.py``):
+Kernels work on codes converted to 64-bit words (layout in :mod:`zeroshash._bits`):
 
 * the **database** is word-major, ``db[w, i]`` is word ``w`` of item ``i``, so that
   the inner loop over items reads one contiguous row while the query word stays in a
@@ -18,9 +19,9 @@ Padding bits are zero in both, so popcount of the XOR is the Hamming distance.
 from __future__ import annotations
 
 import numpy as np
-from numba import int64, njit, prange, types, uint64, void
+from numba import int64, njit, prange, types, void
 
-from ._popcount import popcount64
+from .._bits import popcount64
 
 # Items walked per pass: 128 codes x 8 bytes x words stays in L1 while a block of
 # queries is compared with it.
@@ -35,12 +36,6 @@ _i32_2d = types.Array(types.int32, 2, "C")
 _i64_1d = types.Array(types.int64, 1, "C")
 
 _kernel_options = dict(cache=True, nogil=True)
-
-
-@njit(int64(uint64), **_kernel_options)
-def popcount(x):
-    """Python-callable wrapper around :func:`popcount64` (for tests)."""
-    return popcount64(x)
 
 
 @njit(void(_ro_u64_2d, _ro_u64_2d, int64, _i32_2d), **_kernel_options)

@@ -1,13 +1,14 @@
 """Numba kernels for multi-index hashing (Norouzi, Punjani & Fleet, CVPR 2012).
 
-Imports numpy and numba only; inputs are trusted (validated by the Python API).
+Imports numpy, numba and the bit layer :mod:`zeroshash._bits` only; inputs are trusted
+(validated by the Python API).
 
 Each code is cut into ``m`` disjoint substrings of at most 32 bits (contiguous ranges
-of the internal word bits, see ``_words.py``). For every substring a direct-address
-table maps each possible substring value to the database positions holding it (CSR:
-``offsets``, ``positions``). By pigeonhole, an item within distance ``R`` of a query
-is within ``R // m`` of it on at least one substring, so probing the few table buckets
-near the query's substrings finds every such item.
+of the internal word bits, whose layout :mod:`zeroshash._bits` documents). For every
+substring a direct-address table maps each possible substring value to the database
+positions holding it (CSR: ``offsets``, ``positions``). By pigeonhole, an item within
+distance ``R`` of a query is within ``R // m`` of it on at least one substring, so
+probing the few table buckets near the query's substrings finds every such item.
 
 Each item is reported once: at the first substring whose probe can reach it (the
 dedup rule is written next to each search), so no per-query "seen" set is needed.
@@ -19,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 from numba import int64, njit, prange, types, void
 
-from ._kernels import popcount64, sort_hits_by_distance
+from .._bits import popcount64
+from ._kernels import sort_hits_by_distance
 from ._topk_kernels import MISSING_DISTANCE, topk_query_block
 
 _ro_u64_1d = types.Array(types.uint64, 1, "C", readonly=True)

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from .._codes import n_bytes, pack_bits
+from .._bits import check_packed, n_bytes, pack_bits
 
 MAX_BITS = 1 << 16
 
@@ -69,7 +69,8 @@ def resolve_n_jobs(n_jobs: object) -> int:
 def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray:
     """Return ``codes`` as C-contiguous packed ``(n, ceil(bits/8))`` uint8 codes.
 
-    Two input forms are accepted and told apart by the second dimension:
+    Two input forms (layouts in :mod:`zeroshash._bits`) are accepted and told apart by
+    the second dimension:
 
     * packed codes: ``(n, ceil(bits/8))`` uint8 with zero padding bits;
     * raw bits: ``(n, bits)`` of 0/1 values (bool, integer or float dtype).
@@ -92,19 +93,7 @@ def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray
         )
     is_packed = arr.shape[1] == width and (bits != width or _looks_packed_single_bit(arr))
     if is_packed:
-        if arr.dtype != np.uint8:
-            raise ValueError(
-                f"packed {name} must have dtype uint8 (encode output); got {arr.dtype}. "
-                f"Raw bits need {bits} columns."
-            )
-        if bits % 8 and arr.shape[0]:
-            pad_mask = np.uint8((1 << (8 - bits % 8)) - 1)
-            if np.any(arr[:, -1] & pad_mask):
-                raise ValueError(
-                    f"packed {name} have non-zero padding bits in the last byte; "
-                    f"they were not packed for {bits} bits"
-                )
-        return np.ascontiguousarray(arr)
+        return check_packed(arr, bits, name, hint=f"Raw bits need {bits} columns.")
     return pack_bits(_check_bit_values(arr, name))
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
+from .._bits import packed_to_columns, packed_to_rows
 from ._kernels import pairwise_parallel, pairwise_serial
 from ._validation import as_packed_codes, check_bits, numba_threads, resolve_n_jobs
-from ._words import packed_to_columns, packed_to_rows
 
 
 def hamming_distances(x: Any, y: Any, bits: int, n_jobs: int | None = None) -> np.ndarray:

@@ -8,6 +8,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from .._bits import columns_to_packed, n_words, packed_to_columns, packed_to_rows
 from . import _faiss
 from ._io import IndexData, load_index, save_index
 from ._kernels import (
@@ -27,7 +28,6 @@ from ._validation import (
     numba_threads,
     resolve_n_jobs,
 )
-from ._words import columns_to_packed, n_words, packed_to_columns, packed_to_rows
 
 _METHODS = ("brute", "mih")
 _STATE_VERSION = 1
@@ -451,7 +451,7 @@ class HammingIndex:
         >>> flat.ntotal, flat.d
         (2, 16)
         """
-        return _faiss.to_faiss(self)
+        return _faiss.codes_to_faiss(self.bits, self.reconstruct_all(), self._ids)
 
     @classmethod
     def from_faiss(cls, faiss_index: Any, n_jobs: int | None = None) -> HammingIndex:
@@ -474,7 +474,11 @@ class HammingIndex:
         >>> len(index), index.reconstruct_all().tolist()
         (2, [[1, 2], [3, 4]])
         """
-        return _faiss.from_faiss(faiss_index, n_jobs=n_jobs)
+        bits, codes, ids = _faiss.codes_from_faiss(faiss_index)
+        index = cls(bits, n_jobs=n_jobs)
+        if codes.shape[0]:
+            index.add(codes, ids=ids)
+        return index
 
 
 __all__ = ["HammingIndex", "MISSING_DISTANCE"]

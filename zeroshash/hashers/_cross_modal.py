@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
-from .._codes import pack_bits
+from .._bits import pack_bits
 from .._kernel_map import bandwidth_from_sq_distances, fit_anchor_map, project_rbf
 from .._principal import principal_directions
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
