@@ -12,11 +12,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._docstrings import fill_doc
 from .._solvers import class_code_sweeps, class_similarity_targets, dcc_update, gram, sign
 
 __all__ = ["AsymmetricHasher"]
 
 
+@fill_doc
 class AsymmetricHasher(AlternatingKernelHasher):
     r"""Asymmetric hashing guided by a label network: class codes first, then the images.
 
@@ -141,10 +143,8 @@ class AsymmetricHasher(AlternatingKernelHasher):
     ----------
     bits : int, default=64
         Code length ``r``.
-    n_anchors : int, default=1000
-        RBF anchors drawn from the training data (fewer if there are fewer samples).
-    nu : float, default=1.0
-        Weight tying the query outputs of the training rows to their database codes.
+    %(n_anchors)s
+    %(nu)s
     class_code_weight : float, default=1.0
         Weight tying each database code to its class's semantic code.
     class_encoder_weight : float, default=1.0
@@ -156,33 +156,26 @@ class AsymmetricHasher(AlternatingKernelHasher):
         uses the mean cosine between distinct classes (0 where negative).
     semantic_ridge : float, default=1.0
         Ridge weight on the label network ``W``.
-    hash_ridge : float, default=1e-2
-        Ridge weight on the query hash function ``P``.
+    %(hash_ridge)s
     label_input : {"auto", "word_vecs", "onehot"}, default="auto"
         Input of the label network. "auto" uses the word vectors when some are given
         and one-hot labels otherwise: only word vectors let :meth:`encode_classes`
         produce codes for classes unseen in training. "word_vecs" requires them;
         "onehot" ignores them.
-    normalize_word_vecs : bool, default=True
-        Scale each class vector to unit length before fitting (and in
-        :meth:`encode_classes`).
+    %(normalize_word_vecs)s
     max_iter : int, default=20
         Most alternations of each stage.
-    n_sweeps : int, default=3
-        Most passes of each discrete step (stops at a fixed point).
+    %(n_sweeps)s
     tol : float, default=1e-5
         Stop stage 2 early when an iteration lowers its objective by less than
         ``tol * objective`` (stage 1 stops when a sweep flips nothing).
-    word_vecs : array-like, dict, KeyedVectors or callable, default=None
-        Class vectors given at construction; see :meth:`fit`.
+    %(word_vecs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial class codes.
 
     Attributes
     ----------
-    anchors_ : ndarray of shape (n_anchors_used, n_features)
-    bandwidth_ : float
-        RBF bandwidth: mean squared distance between training samples and anchors.
+    %(kernel_attributes)s
     projection_ : ndarray of shape (n_anchors_used + 1, bits)
         The query hash function's ``P`` (last row multiplies the bias).
     database_codes_ : ndarray of shape (n_samples, bits), dtype uint8
@@ -199,7 +192,7 @@ class AsymmetricHasher(AlternatingKernelHasher):
         The margin used.
     uses_word_vecs_ : bool
         Whether the label network reads word vectors.
-    classes_ : ndarray of shape (n_classes,)
+    %(classes_)s
     n_label_iter_ : int
         Stage-1 alternations run.
     label_objective_ : ndarray of shape (n_label_iter_,)
@@ -208,9 +201,20 @@ class AsymmetricHasher(AlternatingKernelHasher):
         Stage-2 iterations run.
     objective_ : ndarray of shape (n_iter_,)
         Stage-2 objective after each iteration; non-increasing.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(n_features_in)s
+
+    See Also
+    --------
+    BiBranchHasher
+        Class codes and image codes learned jointly.
+    SDHHasher
+        Symmetric discrete supervised hashing.
+
+    References
+    ----------
+    .. [1] Z. Yang, O. I. Raymond, W. Sun and J. Long, "Asymmetric Deep Semantic Quantization for
+       Image Retrieval", IEEE Access 7, 2019.
+    .. [2] Q.-Y. Jiang and W.-J. Li, "Asymmetric Deep Supervised Hashing", AAAI 2018.
 
     Examples
     --------

@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._docstrings import fill_doc
 from .._solvers import (
     RidgeOnFeatures,
     class_code_sweeps,
@@ -23,6 +24,7 @@ from .._solvers import (
 __all__ = ["BiBranchHasher"]
 
 
+@fill_doc
 class BiBranchHasher(AlternatingKernelHasher):
     r"""Visual-semantic bi-branch hashing: class codes from word vectors, image codes from features.
 
@@ -115,8 +117,7 @@ class BiBranchHasher(AlternatingKernelHasher):
     ----------
     bits : int, default=64
         Code length ``r``.
-    n_anchors : int, default=1000
-        RBF anchors drawn from the training data (fewer if there are fewer samples).
+    %(n_anchors)s
     similarity_weight : float, default=1.0
         Weight of the semantic-similarity reconstruction of the class codes.
     class_encoder_weight : float, default=1.0
@@ -127,35 +128,25 @@ class BiBranchHasher(AlternatingKernelHasher):
         Weight of the classification term.
     reconstruction_weight : float, default=1.0
         Weight of the visual reconstruction term.
-    nu : float, default=1e-2
-        Weight tying the codes to the visual branch's outputs ``Phi P``.
-    hash_ridge : float, default=1e-2
-        Ridge on the hash function ``P`` (relative to ``nu``, as SDH's ``delta``).
+    %(nu)s
+    %(hash_ridge)s
     semantic_ridge : float, default=1.0
         Ridge ``rho`` on the classifier ``G``, the decoder ``D`` and the semantic map ``U``.
     margin : float or "auto", default="auto"
         Amount subtracted from the off-diagonal similarity targets. "auto" uses the
         mean cosine similarity between distinct seen classes, or 0 where that mean is
         negative (0 for one-hot vectors).
-    normalize_word_vecs : bool, default=True
-        Scale each class vector to unit length (before the similarity and the map).
-    max_iter : int, default=10
-        Alternating iterations.
-    n_sweeps : int, default=5
-        Most passes of each discrete step (stops earlier at a fixed point).
-    tol : float, default=1e-5
-        Stop when an iteration lowers the objective by less than ``tol * objective``.
-    word_vecs : array-like, dict, KeyedVectors or callable, default=None
-        Class vectors given at construction; see :meth:`fit`. None with none given to
-        ``fit`` means one-hot labels.
+    %(normalize_word_vecs)s
+    %(max_iter)s
+    %(n_sweeps)s
+    %(tol)s
+    %(word_vecs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial class codes.
 
     Attributes
     ----------
-    anchors_ : ndarray of shape (n_anchors_used, n_features)
-    bandwidth_ : float
-        RBF bandwidth: mean squared distance between training samples and anchors.
+    %(kernel_attributes)s
     projection_ : ndarray of shape (n_anchors_used + 1, bits)
         The visual branch ``P`` (last row multiplies the bias).
     class_encoder_ : ndarray of shape (d, bits)
@@ -172,13 +163,21 @@ class BiBranchHasher(AlternatingKernelHasher):
         ``G``.
     decoder_ : ndarray of shape (bits, n_features)
         ``D`` (reconstructs the centred, scaled features).
-    classes_ : ndarray of shape (n_classes,)
-    n_iter_ : int
-    objective_ : ndarray of shape (n_iter_,)
-        Objective after each iteration; non-increasing.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(classes_)s
+    %(alternation_attributes)s
+    %(n_features_in)s
+
+    See Also
+    --------
+    ZSHHasher
+        Codes mapped into the semantic space instead.
+    AsymmetricHasher
+        Class codes from a label network, then free database codes.
+
+    References
+    ----------
+    .. [1] Z. Li, X. Wang, H. Jin, Z. Zhang, J. Wang and H. Zha, "VSB2-Net: Visual-Semantic
+       Bi-Branch Network for Zero-Shot Hashing", ICPR 2020.
 
     Examples
     --------

@@ -10,6 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
+from .._docstrings import fill_doc
 from .._solvers import RidgeOnFeatures
 from ..base import BaseHasher
 
@@ -137,6 +138,7 @@ def cosdish_codes(y, bits, n_columns, n_iter, n_alt_iter, rng, balanced=False):
     return B, np.asarray(losses)
 
 
+@fill_doc
 class COSDISHHasher(BaseHasher):
     r"""Column Sampling based Discrete Supervised Hashing: discrete codes fit pairwise labels.
 
@@ -232,10 +234,20 @@ class COSDISHHasher(BaseHasher):
         sampling iteration. Each step solves its block approximately, so it need not
         decrease every time.
     n_iter_ : int
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(classes_)s
+    %(n_features_in)s
+
+    See Also
+    --------
+    SDHHasher
+        Discrete supervised hashing from class labels.
+    KSHHasher
+        Kernel hashing from pairwise labels.
+
+    References
+    ----------
+    .. [1] W.-C. Kang, W.-J. Li and Z.-H. Zhou, "Column Sampling Based Discrete Supervised
+       Hashing", AAAI 2016.
 
     Examples
     --------

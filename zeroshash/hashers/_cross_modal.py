@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
 from .._bits import pack_bits
+from .._docstrings import fill_doc
 from .._kernel_map import bandwidth_from_sq_distances, fit_anchor_map, project_rbf
 from .._principal import principal_directions
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
@@ -44,6 +45,7 @@ def _reduced_with_bias(X: np.ndarray, n_components: int) -> tuple:
     return np.column_stack([Z, np.ones(Z.shape[0])])
 
 
+@fill_doc
 class CrossModalHasher(AlternatingKernelHasher):
     r"""Cross-modal zero-shot hashing: two encoders into one Hamming space (after ZSIH).
 
@@ -169,15 +171,10 @@ class CrossModalHasher(AlternatingKernelHasher):
     heat_bandwidth : float or None, default=None
         ``t`` of the class graph's heat kernel; None: mean squared distance between
         distinct class vectors.
-    normalize_word_vecs : bool, default=True
-        Scale each class vector to unit length before fitting.
-    max_iter : int, default=10
-        Alternating iterations.
-    tol : float, default=1e-5
-        Stop early when an iteration lowers the objective by less than
-        ``tol * objective``.
-    word_vecs : array-like, dict, KeyedVectors or callable, default=None
-        Class vectors given at construction; see :meth:`fit`.
+    %(normalize_word_vecs)s
+    %(max_iter)s
+    %(tol)s
+    %(word_vecs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial codes.
 
@@ -201,14 +198,23 @@ class CrossModalHasher(AlternatingKernelHasher):
     heat_bandwidth_ : float
     class_vectors_ : ndarray of shape (n_classes, d)
         The class vectors used (normalised if asked), or the identity in one-hot mode.
-    classes_ : ndarray of shape (n_classes,)
-    n_iter_ : int
-    objective_ : ndarray of shape (n_iter_,)
-        Objective after each iteration; non-increasing.
-    n_features_in_ : int
+    %(classes_)s
+    %(alternation_attributes)s
+    %(n_features_in)s
     n_query_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined only when X has feature names that are all strings.
+
+    See Also
+    --------
+    ZSHHasher
+        Single-modality zero-shot hashing.
+    BiBranchHasher
+        Class codes from word vectors for one modality.
+
+    References
+    ----------
+    .. [1] Y. Shen, L. Liu, F. Shen and L. Shao, "Zero-Shot Sketch-Image Hashing", CVPR 2018.
 
     Examples
     --------

@@ -9,6 +9,7 @@ from scipy.linalg import eigh
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
+from .._docstrings import fill_doc
 from .._principal import principal_directions
 from .._solvers import itq_rotation
 from ..base import BaseHasher
@@ -48,6 +49,7 @@ def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg
     return directions * np.where(flip == 0, 1.0, flip)
 
 
+@fill_doc
 class DoubleBitHasher(BaseHasher):
     r"""ITQ projections quantised with two bits per direction (double-bit quantisation).
 
@@ -144,9 +146,20 @@ class DoubleBitHasher(BaseHasher):
     n_iter_ : int
     classes_ : ndarray of shape (n_classes,)
         Only with ``within_class_reg``.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(n_features_in)s
+
+    See Also
+    --------
+    ITQHasher
+        The rotation DBQ applies, on plain principal directions.
+    ZSHHasher
+        Zero-shot hashing through class word vectors.
+
+    References
+    ----------
+    .. [1] W. Kong and W.-J. Li, "Double-Bit Quantization for Hashing", AAAI 2012.
+    .. [2] Y. Gong and S. Lazebnik, "Iterative Quantization: A Procrustean Approach to Learning
+       Binary Codes", CVPR 2011.
 
     Examples
     --------

@@ -9,6 +9,7 @@ import scipy.linalg
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
+from .._docstrings import fill_doc
 from .._kernel_map import (
     bandwidth_from_sq_distances,
     choose_anchors,
@@ -78,6 +79,7 @@ def optimize_projection(K, S, a0, max_iter=500, tol=1e-2):
     return a1, np.asarray(costs) / n
 
 
+@fill_doc
 class KSHHasher(BaseHasher):
     r"""Kernel-Based Supervised Hashing: code inner products fit pairwise labels.
 
@@ -149,10 +151,20 @@ class KSHHasher(BaseHasher):
         Accepted gradient steps for each bit.
     n_iter_ : int
         The most gradient steps any bit took.
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(classes_)s
+    %(n_features_in)s
+
+    See Also
+    --------
+    SDHHasher
+        Supervised codes learned as discrete variables.
+    COSDISHHasher
+        Supervised codes by column sampling of the similarity matrix.
+
+    References
+    ----------
+    .. [1] W. Liu, J. Wang, R. Ji, Y.-G. Jiang and S.-F. Chang, "Supervised Hashing with Kernels",
+       CVPR 2012.
 
     Examples
     --------

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from .._docstrings import fill_doc
 from ..base import BaseHasher
 
 __all__ = ["LSHHasher"]
 
 
+@fill_doc
 class LSHHasher(BaseHasher):
     """Sign random projections: ``h(x) = sign(w^T (x - mu))`` with Gaussian ``w``.
 
@@ -33,7 +35,18 @@ class LSHHasher(BaseHasher):
         Training mean (zeros when ``center=False``).
     projection_ : ndarray of shape (n_features, bits)
         Gaussian random directions.
-    n_features_in_ : int
+    %(n_features_in)s
+
+    See Also
+    --------
+    PCAHasher
+        Projections on the principal directions instead of random ones.
+    ITQHasher
+        Principal directions rotated to lower the quantisation loss.
+
+    References
+    ----------
+    .. [1] M. S. Charikar, "Similarity Estimation Techniques from Rounding Algorithms", STOC 2002.
 
     Examples
     --------

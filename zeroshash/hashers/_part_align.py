@@ -13,12 +13,14 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
 from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._docstrings import fill_doc
 from .._kernel_map import rbf_features, squared_distances
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
 
 __all__ = ["PartAlignHasher"]
 
 
+@fill_doc
 class PartAlignHasher(AlternatingKernelHasher):
     r"""Zero-shot hashing from patch features whose parts are aligned with class semantics.
 
@@ -118,22 +120,15 @@ class PartAlignHasher(AlternatingKernelHasher):
         Share of each image's patches replaced by their part centre (masked view).
     reconstruction_weight : float, default=1.0
         Weight of the reconstruction term.
-    n_anchors : int, default=1000
-        RBF anchors drawn from the original training images.
+    %(n_anchors)s
     semantic_ridge : float, default=1.0
         Ridge weight on ``W``, ``D`` and the part-to-semantic maps ``U_k``.
-    nu : float, default=1e-5
-        Weight of the quantisation terms tying codes to the hash function.
-    hash_ridge : float, default=1e-2
-        Ridge on the hash function ``P`` relative to ``nu``.
-    max_iter : int, default=10
-        Alternating iterations.
-    tol : float, default=1e-5
-        Stop when an iteration lowers the objective by less than ``tol * objective``.
-    normalize_word_vecs : bool, default=True
-        Scale each class vector to unit length.
-    word_vecs : array-like, dict, KeyedVectors or callable, default=None
-        Class vectors given at construction; see :meth:`fit`.
+    %(nu)s
+    %(hash_ridge)s
+    %(max_iter)s
+    %(tol)s
+    %(normalize_word_vecs)s
+    %(word_vecs)s
     random_state : int, RandomState instance or None, default=None
         Seeds k-means, the masked patches, the anchors and the initial codes.
 
@@ -147,24 +142,33 @@ class PartAlignHasher(AlternatingKernelHasher):
         ``U_k``: class vector -> deviation of part ``k`` from its centre.
     anchors_ : ndarray of shape (n_anchors_used, n_features_in_)
     bandwidth_ : float
-    projection_ : ndarray of shape (n_anchors_used + 1, bits)
-        The hash function's ``P`` (last row multiplies the bias).
+    %(projection_)s
     semantic_projection_ : ndarray of shape (bits, s)
         ``W``: codes -> class vectors.
     decoder_ : ndarray of shape (bits, n_features_in_)
         ``D``: codes -> scaled, centred original features.
     class_vectors_ : ndarray of shape (n_classes, s)
         Class vectors used (normalised if asked), the identity in one-hot mode.
-    classes_ : ndarray of shape (n_classes,)
+    %(classes_)s
     n_views_ : int
         Views entering the hash function's fit (1 to 3).
-    n_iter_ : int
-    objective_ : ndarray of shape (n_iter_,)
-        Objective after each iteration; non-increasing.
+    %(alternation_attributes)s
     n_features_in_ : int
         ``n_patches_ * patch_dim_``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined only when X has feature names that are all strings.
+
+    See Also
+    --------
+    ZSHHasher
+        Zero-shot hashing from one global feature per image.
+    BiBranchHasher
+        Class codes in the images' Hamming space.
+
+    References
+    ----------
+    .. [1] Z. Jiang, Z. Qi, Y. Li, Y. Qian, S. Wang and G. Xin, "Zero-Shot Hashing Based on
+       Reconstruction With Part Alignment", arXiv:2503.07037, 2025.
 
     Examples
     --------

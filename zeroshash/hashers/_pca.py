@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
+from .._docstrings import fill_doc
 from .._principal import principal_directions
 from .._solvers import itq_rotation
 from ..base import BaseHasher
@@ -25,6 +26,7 @@ def _check_pca_bits(estimator, X):
         )
 
 
+@fill_doc
 class PCAHasher(BaseHasher):
     """PCA hashing: the sign of the top principal components of centred data.
 
@@ -41,7 +43,19 @@ class PCAHasher(BaseHasher):
     mean_ : ndarray of shape (n_features,)
     components_ : ndarray of shape (n_features, bits)
         Principal directions, by decreasing variance.
-    n_features_in_ : int
+    %(n_features_in)s
+
+    See Also
+    --------
+    ITQHasher
+        The same directions, rotated to lower the quantisation loss.
+    LSHHasher
+        Random instead of principal directions.
+
+    References
+    ----------
+    .. [1] J. Wang, S. Kumar and S.-F. Chang, "Semi-Supervised Hashing for Large-Scale Search",
+       IEEE TPAMI 34(12), 2012.
 
     Examples
     --------
@@ -69,6 +83,7 @@ class PCAHasher(BaseHasher):
         return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_
 
 
+@fill_doc
 class ITQHasher(BaseHasher):
     """Iterative Quantization (ITQ): PCA followed by a learned orthogonal rotation.
 
@@ -95,7 +110,19 @@ class ITQHasher(BaseHasher):
     quantization_loss_ : ndarray of shape (max_iter,)
         ``||B - V R||_F^2`` after each iteration's rotation update; non-increasing.
     n_iter_ : int
-    n_features_in_ : int
+    %(n_features_in)s
+
+    See Also
+    --------
+    PCAHasher
+        The unrotated principal directions.
+    DoubleBitHasher
+        ITQ's rotation on within-class whitened directions, two bits each.
+
+    References
+    ----------
+    .. [1] Y. Gong and S. Lazebnik, "Iterative Quantization: A Procrustean Approach to Learning
+       Binary Codes", CVPR 2011.
 
     Examples
     --------

@@ -10,11 +10,13 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from .._alternating import AlternatingKernelHasher
+from .._docstrings import fill_doc
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
 
 __all__ = ["SDHHasher"]
 
 
+@fill_doc
 class SDHHasher(AlternatingKernelHasher):
     r"""Supervised Discrete Hashing: codes learned as discrete variables for classification.
 
@@ -69,8 +71,7 @@ class SDHHasher(AlternatingKernelHasher):
     ----------
     bits : int, default=64
         Code length.
-    n_anchors : int, default=1000
-        RBF anchors drawn from the training data (fewer if there are fewer samples).
+    %(n_anchors)s
     semantic_ridge : float, default=1.0
         Ridge weight on the classifier ``W`` (the paper's lambda).
     nu : float, default=1e-5
@@ -80,11 +81,8 @@ class SDHHasher(AlternatingKernelHasher):
         Ridge of the hash function ``P`` relative to ``nu`` (``Fmap.lambda``).
     max_iter : int, default=5
         Outer iterations (the published demo's ``maxItr``).
-    n_sweeps : int, default=10
-        Most passes over the bits in each B-step (stops at a fixed point).
-    tol : float, default=1e-5
-        Stop after an iteration that lowers the objective by at most ``tol`` times
-        its value; 0 runs all ``max_iter`` unless the objective stalls exactly.
+    %(n_sweeps)s
+    %(tol)s
     restart_codes : bool, default=False
         Start each B-step from zero codes, as ``SDH.m`` does (the objective may
         then increase); False continues from the current codes.
@@ -93,20 +91,26 @@ class SDHHasher(AlternatingKernelHasher):
 
     Attributes
     ----------
-    anchors_ : ndarray of shape (n_anchors_used, n_features)
-    bandwidth_ : float
-        RBF bandwidth ``h``: mean squared distance between training samples and anchors.
-    projection_ : ndarray of shape (n_anchors_used + 1, bits)
-        The hash function's ``P`` (last row multiplies the bias).
+    %(kernel_attributes)s
+    %(projection_)s
     classifier_ : ndarray of shape (bits, n_classes)
         ``W``, predicting one-hot labels from codes.
-    classes_ : ndarray of shape (n_classes,)
+    %(classes_)s
     n_iter_ : int
     objective_ : ndarray of shape (n_iter_,)
         Objective after each outer iteration; non-increasing unless ``restart_codes``.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(n_features_in)s
+
+    See Also
+    --------
+    ZSHHasher
+        SDH's objective with class word vectors and a semantic rotation.
+    KSHHasher
+        Kernel hashing from pairwise labels.
+
+    References
+    ----------
+    .. [1] F. Shen, C. Shen, W. Liu and H. T. Shen, "Supervised Discrete Hashing", CVPR 2015.
 
     Examples
     --------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._docstrings import fill_doc
 from .._principal import principal_directions
 from ..base import BaseHasher
 
@@ -13,6 +14,7 @@ __all__ = ["SpectralHasher"]
 _EPS = np.finfo(np.float64).eps
 
 
+@fill_doc
 class SpectralHasher(BaseHasher):
     r"""Spectral Hashing: thresholded analytical Laplacian eigenfunctions.
 
@@ -56,9 +58,18 @@ class SpectralHasher(BaseHasher):
         Upper box bound per direction (training maximum plus eps).
     modes_ : ndarray of shape (bits, n_components), dtype int
         Frequency ``k`` of each bit along each direction (one non-zero per row).
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(n_features_in)s
+
+    See Also
+    --------
+    PCAHasher
+        One sign bit per principal direction.
+    ITQHasher
+        Rotated principal directions.
+
+    References
+    ----------
+    .. [1] Y. Weiss, A. Torralba and R. Fergus, "Spectral Hashing", NIPS 2008.
 
     Examples
     --------

@@ -14,11 +14,13 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
 from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._docstrings import fill_doc
 from .._solvers import dcc_update, gram, procrustes_rotation, ridge, sign
 
 __all__ = ["ZSHHasher"]
 
 
+@fill_doc
 class ZSHHasher(AlternatingKernelHasher):
     r"""Zero-Shot Hashing: supervised hashing that transfers to unseen classes.
 
@@ -78,8 +80,7 @@ class ZSHHasher(AlternatingKernelHasher):
     ----------
     bits : int, default=64
         Code length.
-    n_anchors : int, default=1000
-        RBF anchors drawn from the training data (fewer if there are fewer samples).
+    %(n_anchors)s
     semantic_ridge : float, default=1.0
         Ridge weight on the semantic projection ``W`` (the paper's lambda).
     nu : float, default=1e-5
@@ -97,39 +98,42 @@ class ZSHHasher(AlternatingKernelHasher):
         Neighbours (anchors for ``"anchor"``, samples for ``"knn"``) per sample.
     rotate : bool, default=True
         Learn the rotation ``R``; False keeps ``R = I`` (the published code's SDH mode).
-    normalize_word_vecs : bool, default=True
-        Scale each class vector to unit length before fitting.
+    %(normalize_word_vecs)s
     max_iter : int, default=10
         Alternating iterations (the published setting).
-    tol : float, default=1e-5
-        Stop early when an iteration lowers the objective by less than
-        ``tol * objective``.
-    word_vecs : array-like, dict, KeyedVectors or callable, default=None
-        Class vectors given at construction (so Pipelines and GridSearchCV can carry
-        them); see :meth:`fit`. None with none given to ``fit`` means one-hot labels.
+    %(tol)s
+    %(word_vecs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial ``B``, ``W``, ``R``.
 
     Attributes
     ----------
-    anchors_ : ndarray of shape (n_anchors_used, n_features)
-    bandwidth_ : float
-        RBF bandwidth: mean squared distance between training samples and anchors.
-    projection_ : ndarray of shape (n_anchors_used + 1, bits)
-        The hash function's ``P`` (last row multiplies the bias).
+    %(kernel_attributes)s
+    %(projection_)s
     rotation_ : ndarray of shape (d, d)
         The orthogonal semantic rotation ``R``.
     semantic_projection_ : ndarray of shape (bits, d)
         ``W``, mapping codes to rotated semantics.
     class_vectors_ : ndarray of shape (n_classes, d)
         The class vectors used (normalised if asked), or the identity in one-hot mode.
-    classes_ : ndarray of shape (n_classes,)
-    n_iter_ : int
-    objective_ : ndarray of shape (n_iter_,)
-        Objective after each iteration; non-increasing.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Defined only when X has feature names that are all strings.
+    %(classes_)s
+    %(alternation_attributes)s
+    %(n_features_in)s
+
+    See Also
+    --------
+    SDHHasher
+        The one-hot special case without rotation.
+    DoubleBitHasher
+        The family's best unseen-class retrieval on the embedded data.
+    BiBranchHasher
+        Class codes from word vectors in the same Hamming space.
+
+    References
+    ----------
+    .. [1] Y. Yang, Y. Luo, W. Chen, F. Shen, J. Shao and H. T. Shen, "Zero-Shot Hashing via
+       Transferring Supervised Knowledge", ACM Multimedia 2016.
+    .. [2] The authors' MATLAB code: ``MDH/demo_mySVM.m``, ``MDH/mySVM_binary.m``, ``MDH/mdh.m``.
 
     Examples
     --------
