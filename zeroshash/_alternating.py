@@ -39,15 +39,15 @@ README's "One vocabulary" section):
 from __future__ import annotations
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval
 
 from ._kernel_map import fit_anchor_map, project_rbf
-from .base import BaseHasher
+from .base import NONNEGATIVE, POSITIVE, POSITIVE_INT, BaseHasher
 
-__all__ = ["AlternatingKernelHasher", "OneHotFallbackWarning", "unit_rows"]
+__all__ = [
+    "AlternatingKernelHasher", "OneHotFallbackWarning", "SemanticKernelHasher", "unit_rows",
+]
 
 
 class OneHotFallbackWarning(UserWarning):
@@ -68,11 +68,11 @@ def unit_rows(V: np.ndarray) -> np.ndarray:
 
 # Constraints of the parameters every alternating kernel hasher has.
 _KERNEL_CONSTRAINTS: dict = {
-    "n_anchors": [Interval(Integral, 1, None, closed="left")],
-    "nu": [Interval(Real, 0, None, closed="neither")],
-    "hash_ridge": [Interval(Real, 0, None, closed="neither")],
-    "max_iter": [Interval(Integral, 1, None, closed="left")],
-    "tol": [Interval(Real, 0, None, closed="left")],
+    "n_anchors": POSITIVE_INT,
+    "nu": POSITIVE,
+    "hash_ridge": POSITIVE,
+    "max_iter": POSITIVE_INT,
+    "tol": NONNEGATIVE,
 }
 # ... and of those of the members that embed classes by word vectors.
 _SEMANTIC_CONSTRAINTS: dict = {
@@ -150,3 +150,17 @@ class AlternatingKernelHasher(BaseHasher):
                 break
         self.n_iter_ = len(objective)
         self.objective_ = np.asarray(objective)
+
+
+class SemanticKernelHasher(AlternatingKernelHasher):
+    """Base class of the alternating kernel hashers that embed classes by word vectors.
+
+    Adds the two parameters of the class side they share: ``normalize_word_vecs`` and
+    ``word_vecs`` (class vectors given at construction). Not meant to be used directly.
+    """
+
+    _parameter_constraints: dict = {
+        **AlternatingKernelHasher._parameter_constraints, **_SEMANTIC_CONSTRAINTS,
+    }
+    _uses_word_vecs = True
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import re
 
-__all__ = ["fill_doc"]
+__all__ = ["fill_doc", "query_side"]
 
 _PARAMETERS = {
     "n_anchors": """\
@@ -89,3 +89,14 @@ def fill_doc(cls):
 
     cls.__doc__ = _LINE.sub(part, cls.__doc__)
     return cls
+
+
+def query_side(method) -> str:
+    """The docstring of a ``BaseHasher`` encoding method, for its query-modality twin."""
+    doc = method.__doc__
+    first, rest = doc.split("\n", 1)
+    first = first.replace("projections", "projections of query-modality items", 1)
+    first = first.replace("Binary codes", "Binary codes of query-modality items", 1)
+    rest = rest.replace("(n_samples, n_features)", "(n_samples, n_query_features)")
+    rest = rest.replace("decision_function(X)", "decision_function_query(X)")
+    return first + "\n" + rest

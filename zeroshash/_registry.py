@@ -10,21 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .hashers import (
-    AsymmetricHasher,
-    BiBranchHasher,
-    COSDISHHasher,
-    CrossModalHasher,
-    DoubleBitHasher,
-    ITQHasher,
-    KSHHasher,
-    LSHHasher,
-    PartAlignHasher,
-    PCAHasher,
-    SDHHasher,
-    SpectralHasher,
-    ZSHHasher,
-)
+from . import hashers as _h
 
 __all__ = ["HasherSpec", "all_hashers", "get_hasher"]
 
@@ -83,31 +69,31 @@ class HasherSpec:
 
 
 _REGISTRY = (
-    HasherSpec("lsh", "LSH", LSHHasher, "unsupervised",
+    HasherSpec("lsh", "LSH", _h.LSHHasher, "unsupervised",
                "Charikar, STOC 2002 (random hyperplanes)"),
-    HasherSpec("pcah", "PCAH", PCAHasher, "unsupervised",
+    HasherSpec("pcah", "PCAH", _h.PCAHasher, "unsupervised",
                "Wang, Kumar & Chang, PAMI 2012"),
-    HasherSpec("itq", "ITQ", ITQHasher, "unsupervised",
+    HasherSpec("itq", "ITQ", _h.ITQHasher, "unsupervised",
                "Gong & Lazebnik, CVPR 2011"),
-    HasherSpec("sh", "SH", SpectralHasher, "unsupervised",
+    HasherSpec("sh", "SH", _h.SpectralHasher, "unsupervised",
                "Weiss, Torralba & Fergus, NIPS 2008"),
-    HasherSpec("ksh", "KSH", KSHHasher, "supervised",
+    HasherSpec("ksh", "KSH", _h.KSHHasher, "supervised",
                "Liu, Wang, Ji, Jiang & Chang, CVPR 2012"),
-    HasherSpec("sdh", "SDH", SDHHasher, "supervised",
+    HasherSpec("sdh", "SDH", _h.SDHHasher, "supervised",
                "Shen, Shen, Liu & Shen, CVPR 2015"),
-    HasherSpec("cosdish", "COSDISH", COSDISHHasher, "supervised",
+    HasherSpec("cosdish", "COSDISH", _h.COSDISHHasher, "supervised",
                "Kang, Li & Zhou, AAAI 2016"),
-    HasherSpec("zsh", "ZSH", ZSHHasher, "zero-shot",
+    HasherSpec("zsh", "ZSH", _h.ZSHHasher, "zero-shot",
                "Yang, Luo, Chen, Shen, Shao & Shen, ACM MM 2016"),
-    HasherSpec("dbq", "DBQ", DoubleBitHasher, "zero-shot",
+    HasherSpec("dbq", "DBQ", _h.DoubleBitHasher, "zero-shot",
                "Kong & Li, AAAI 2012 (double-bit quantisation), within-class whitening"),
-    HasherSpec("bibranch", "BiBranch", BiBranchHasher, "zero-shot",
+    HasherSpec("bibranch", "BiBranch", _h.BiBranchHasher, "zero-shot",
                "Li et al., VSB2-Net, ICPR 2020 (shallow form)"),
-    HasherSpec("part_align", "PartAlign", PartAlignHasher, "zero-shot",
+    HasherSpec("part_align", "PartAlign", _h.PartAlignHasher, "zero-shot",
                "Jiang et al., RAZH, arXiv:2503.07037 (shallow form)"),
-    HasherSpec("cross_modal", "CrossModal", CrossModalHasher, "zero-shot",
+    HasherSpec("cross_modal", "CrossModal", _h.CrossModalHasher, "zero-shot",
                "Shen, Liu, Shen & Shao, ZSIH, CVPR 2018 (shallow form)"),
-    HasherSpec("asymmetric", "Asymmetric", AsymmetricHasher, "zero-shot",
+    HasherSpec("asymmetric", "Asymmetric", _h.AsymmetricHasher, "zero-shot",
                "Yang et al., ADSQ, IEEE Access 2019 (shallow form)"),
 )
 

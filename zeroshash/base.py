@@ -31,7 +31,7 @@ from __future__ import annotations
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (
@@ -53,6 +53,11 @@ from ._bits import pack_bits
 from .semantics import class_embeddings
 
 __all__ = ["BaseHasher"]
+
+# Parameter constraints the family's members share (sklearn's _param_validation).
+NONNEGATIVE = [Interval(Real, 0, None, closed="left")]
+POSITIVE = [Interval(Real, 0, None, closed="neither")]
+POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
 
 
 @contextmanager
@@ -82,7 +87,7 @@ class BaseHasher(
     """
 
     _parameter_constraints: dict = {
-        "bits": [Interval(Integral, 1, None, closed="left")],
+        "bits": POSITIVE_INT,
         "random_state": ["random_state"],
     }
 
@@ -105,8 +110,17 @@ class BaseHasher(
 
     @abstractmethod
     def __init__(self, bits: int = 64, *, random_state=None):
-        self.bits = bits
-        self.random_state = random_state
+        self._store_params(locals())
+
+    def _store_params(self, params: dict) -> None:
+        """Store the constructor's arguments (its ``locals()``) as attributes, unchanged.
+
+        scikit-learn's convention -- ``__init__`` stores its parameters and does nothing
+        else; validation happens in ``fit`` -- applied to every parameter of the
+        subclass's signature at once.
+        """
+        for name in self._get_param_names():
+            setattr(self, name, params[name])
 
     # -- fitting --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)

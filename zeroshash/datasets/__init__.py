@@ -1,7 +1,9 @@
-"""Datasets: real CNN features shipped with the package, and loaders for common files."""
+"""Datasets: real CNN features shipped with the package, loaders for common files, and a
+small synthetic zero-shot problem for examples."""
 
 from ._embedded import load_animals, load_fashion
 from ._files import get_data_home, load_fashion_mnist, load_features, load_idx, load_xlsa17
+from ._synthetic import make_zero_shot_blobs
 
 __all__ = [
     "get_data_home",
@@ -11,4 +13,5 @@ __all__ = [
     "load_features",
     "load_idx",
     "load_xlsa17",
+    "make_zero_shot_blobs",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,15 +11,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._alternating import SemanticKernelHasher
 from .._docstrings import fill_doc
 from .._solvers import class_code_sweeps, class_similarity_targets, dcc_update, gram, sign
+from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT
 
 __all__ = ["AsymmetricHasher"]
 
 
 @fill_doc
-class AsymmetricHasher(AlternatingKernelHasher):
+class AsymmetricHasher(SemanticKernelHasher):
     r"""Asymmetric hashing guided by a label network: class codes first, then the images.
 
     A shallow counterpart of Asymmetric Deep Semantic Quantization (ADSQ; Yang,
@@ -220,72 +221,45 @@ class AsymmetricHasher(AlternatingKernelHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import AsymmetricHasher
-    >>> rng = np.random.RandomState(0)
-    >>> y = rng.randint(0, 4, size=200)
-    >>> X = rng.randn(4, 16)[y] * 3 + rng.rand(200, 16)
-    >>> word_vecs = rng.randn(4, 8)          # one row per class of np.unique(y)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> ah = AsymmetricHasher(bits=16, n_anchors=50, random_state=0).fit(X, y, word_vecs)
     >>> ah.transform(X[:2]).shape            # query codes of new items
     (2, 16)
     >>> ah.database_codes_.shape             # learned codes of the training rows
     (200, 16)
-    >>> ah.encode_classes(rng.randn(3, 8)).shape   # codes of (e.g. unseen) classes
+    >>> ah.encode_classes(word_vecs[:3]).shape   # codes of classes from their vectors
     (3, 16)
     >>> bool(np.all(np.diff(ah.label_objective_) <= 0) and np.all(np.diff(ah.objective_) <= 0))
     True
     """
 
     _parameter_constraints: dict = {
-        **AlternatingKernelHasher._parameter_constraints,
-        **_SEMANTIC_CONSTRAINTS,
-        "class_code_weight": [Interval(Real, 0, None, closed="left")],
-        "class_encoder_weight": [Interval(Real, 0, None, closed="left")],
+        **SemanticKernelHasher._parameter_constraints,
+        "class_code_weight": NONNEGATIVE,
+        "class_encoder_weight": NONNEGATIVE,
         "margin": [Interval(Real, 0, 2, closed="both"), StrOptions({"auto"})],
-        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
+        "semantic_ridge": POSITIVE,
         "label_input": [StrOptions({"auto", "word_vecs", "onehot"})],
-        "n_sweeps": [Interval(Integral, 1, None, closed="left")],
+        "n_sweeps": POSITIVE_INT,
     }
-    _uses_word_vecs = True
     _asymmetric = True
-    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + (
+    _fitted_attributes = SemanticKernelHasher._fitted_attributes + (
         "database_codes_", "class_codes_", "class_encoder_", "class_vectors_",
         "similarity_targets_", "margin_", "uses_word_vecs_", "n_label_iter_",
         "label_objective_",
     )
 
     def __init__(
-        self,
-        bits: int = 64,
-        *,
-        n_anchors: int = 1000,
-        nu: float = 1.0,
-        class_code_weight: float = 1.0,
-        class_encoder_weight: float = 1.0,
-        margin=1.0,
-        semantic_ridge: float = 1.0,
-        hash_ridge: float = 1e-2,
+        self, bits: int = 64, *,
+        class_code_weight: float = 1.0, class_encoder_weight: float = 1.0, margin=1.0,
         label_input: str = "auto",
-        normalize_word_vecs: bool = True,
-        max_iter: int = 20,
-        n_sweeps: int = 3,
-        tol: float = 1e-5,
-        word_vecs=None,
-        random_state=None,
+        n_anchors: int = 1000, nu: float = 1.0, hash_ridge: float = 1e-2,
+        semantic_ridge: float = 1.0, normalize_word_vecs: bool = True,
+        max_iter: int = 20, n_sweeps: int = 3, tol: float = 1e-5,
+        word_vecs=None, random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_anchors = n_anchors
-        self.nu = nu
-        self.class_code_weight = class_code_weight
-        self.class_encoder_weight = class_encoder_weight
-        self.margin = margin
-        self.semantic_ridge = semantic_ridge
-        self.hash_ridge = hash_ridge
-        self.label_input = label_input
-        self.normalize_word_vecs = normalize_word_vecs
-        self.max_iter = max_iter
-        self.n_sweeps = n_sweeps
-        self.tol = tol
-        self.word_vecs = word_vecs
+        self._store_params(locals())
 
     # -- label network --------------------------------------------------------------------
     def _label_inputs(self, class_vectors):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._alternating import SemanticKernelHasher
 from .._docstrings import fill_doc
 from .._solvers import (
     RidgeOnFeatures,
@@ -20,12 +20,13 @@ from .._solvers import (
     ridge,
     sign,
 )
+from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT
 
 __all__ = ["BiBranchHasher"]
 
 
 @fill_doc
-class BiBranchHasher(AlternatingKernelHasher):
+class BiBranchHasher(SemanticKernelHasher):
     r"""Visual-semantic bi-branch hashing: class codes from word vectors, image codes from features.
 
     A shallow, alternating-optimisation rendering of the idea of VSB²-Net (Li, Wang,
@@ -183,17 +184,13 @@ class BiBranchHasher(AlternatingKernelHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import BiBranchHasher
-    >>> rng = np.random.RandomState(0)
-    >>> word_vecs = rng.randn(5, 8)                  # one row per class
-    >>> y = rng.randint(0, 5, size=250)
-    >>> X = word_vecs[y] @ rng.randn(8, 16) + 0.3 * rng.randn(250, 16)
-    >>> seen = y < 4
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
+    >>> seen = y < 4                          # class 4 is unseen in training
     >>> h = BiBranchHasher(bits=16, n_anchors=50, random_state=0)
     >>> h = h.fit(X[seen], y[seen], word_vecs[:4])
-    >>> h.transform(X[:2]).shape
-    (2, 16)
-    >>> h.class_codes_.shape
-    (4, 16)
+    >>> h.transform(X[:2]).shape, h.class_codes_.shape
+    ((2, 16), (4, 16))
     >>> h.encode_classes(word_vecs[4:]).shape        # the unseen class's code
     (1, 16)
     >>> bool(np.all(np.diff(h.objective_) <= 0))
@@ -201,60 +198,32 @@ class BiBranchHasher(AlternatingKernelHasher):
     """
 
     _parameter_constraints: dict = {
-        **AlternatingKernelHasher._parameter_constraints,
-        **_SEMANTIC_CONSTRAINTS,
-        "similarity_weight": [Interval(Real, 0, None, closed="left")],
-        "class_encoder_weight": [Interval(Real, 0, None, closed="left")],
-        "class_code_weight": [Interval(Real, 0, None, closed="left")],
-        "classification_weight": [Interval(Real, 0, None, closed="left")],
-        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
-        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
+        **SemanticKernelHasher._parameter_constraints,
+        **dict.fromkeys(
+            ["similarity_weight", "class_encoder_weight", "class_code_weight",
+             "classification_weight", "reconstruction_weight"],
+            NONNEGATIVE,
+        ),
+        "semantic_ridge": POSITIVE,
         "margin": [Interval(Real, 0, 2, closed="both"), StrOptions({"auto"})],
-        "n_sweeps": [Interval(Integral, 1, None, closed="left")],
+        "n_sweeps": POSITIVE_INT,
     }
-    _uses_word_vecs = True
-    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + (
+    _fitted_attributes = SemanticKernelHasher._fitted_attributes + (
         "class_encoder_", "class_codes_", "class_vectors_", "similarity_targets_", "margin_",
         "classifier_", "decoder_",
     )
 
     def __init__(
-        self,
-        bits: int = 64,
-        *,
-        n_anchors: int = 1000,
-        similarity_weight: float = 1.0,
-        class_encoder_weight: float = 1.0,
-        class_code_weight: float = 1.0,
-        classification_weight: float = 1.0,
+        self, bits: int = 64, *,
+        similarity_weight: float = 1.0, class_encoder_weight: float = 1.0,
+        class_code_weight: float = 1.0, classification_weight: float = 1.0,
         reconstruction_weight: float = 1.0,
-        nu: float = 1e-2,
-        hash_ridge: float = 1e-2,
-        semantic_ridge: float = 1.0,
-        margin="auto",
-        normalize_word_vecs: bool = True,
-        max_iter: int = 10,
-        n_sweeps: int = 5,
-        tol: float = 1e-5,
-        word_vecs=None,
-        random_state=None,
+        n_anchors: int = 1000, nu: float = 1e-2, hash_ridge: float = 1e-2,
+        semantic_ridge: float = 1.0, margin="auto", normalize_word_vecs: bool = True,
+        max_iter: int = 10, n_sweeps: int = 5, tol: float = 1e-5,
+        word_vecs=None, random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_anchors = n_anchors
-        self.similarity_weight = similarity_weight
-        self.class_encoder_weight = class_encoder_weight
-        self.class_code_weight = class_code_weight
-        self.classification_weight = classification_weight
-        self.reconstruction_weight = reconstruction_weight
-        self.nu = nu
-        self.hash_ridge = hash_ridge
-        self.semantic_ridge = semantic_ridge
-        self.margin = margin
-        self.normalize_word_vecs = normalize_word_vecs
-        self.max_iter = max_iter
-        self.n_sweeps = n_sweeps
-        self.tol = tol
-        self.word_vecs = word_vecs
+        self._store_params(locals())
 
     # -- the fit ------------------------------------------------------------------------
     def _objective(self, s):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 from types import SimpleNamespace
 
 import numpy as np
@@ -11,12 +11,13 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._alternating import SemanticKernelHasher
 from .._bits import pack_bits
-from .._docstrings import fill_doc
+from .._docstrings import fill_doc, query_side
 from .._kernel_map import bandwidth_from_sq_distances, fit_anchor_map, project_rbf
 from .._principal import principal_directions
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
+from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT, BaseHasher
 
 __all__ = ["CrossModalHasher"]
 
@@ -46,7 +47,7 @@ def _reduced_with_bias(X: np.ndarray, n_components: int) -> tuple:
 
 
 @fill_doc
-class CrossModalHasher(AlternatingKernelHasher):
+class CrossModalHasher(SemanticKernelHasher):
     r"""Cross-modal zero-shot hashing: two encoders into one Hamming space (after ZSIH).
 
     Shen, Liu, Shen & Shao, "Zero-Shot Sketch-Image Hashing", CVPR 2018. Queries come
@@ -220,15 +221,12 @@ class CrossModalHasher(AlternatingKernelHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import CrossModalHasher
-    >>> rng = np.random.RandomState(0)
-    >>> y = rng.randint(0, 4, size=200)
-    >>> centres = rng.randn(4, 16) * 3
-    >>> images = centres[y] + rng.randn(200, 16)
-    >>> sketches = centres[y] @ rng.randn(16, 10) + rng.randn(200, 10)  # other modality
-    >>> word_vecs = rng.randn(4, 8)          # one row per class of np.unique(y)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
+    >>> sketches = X @ np.random.RandomState(1).randn(16, 10)    # a paired second modality
     >>> cmh = CrossModalHasher(bits=16, n_anchors=50, random_state=0)
-    >>> cmh = cmh.fit(images, y, word_vecs, X_query=sketches)
-    >>> cmh.transform(images[:2]).shape, cmh.transform_query(sketches[:2]).shape
+    >>> cmh = cmh.fit(X, y, word_vecs, X_query=sketches)
+    >>> cmh.transform(X[:2]).shape, cmh.transform_query(sketches[:2]).shape
     ((2, 16), (2, 16))
     >>> cmh.encode_query(sketches[:2]).shape
     (2, 2)
@@ -237,53 +235,29 @@ class CrossModalHasher(AlternatingKernelHasher):
     """
 
     _parameter_constraints: dict = {
-        **AlternatingKernelHasher._parameter_constraints,
-        **_SEMANTIC_CONSTRAINTS,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
-        "fusion_weight": [Interval(Real, 0, None, closed="left")],
-        "fusion_ridge": [Interval(Real, 0, None, closed="neither")],
+        **SemanticKernelHasher._parameter_constraints,
+        "n_components": POSITIVE_INT,
+        "semantic_ridge": POSITIVE,
+        "fusion_weight": NONNEGATIVE,
+        "fusion_ridge": POSITIVE,
         "heat_bandwidth": [Interval(Real, 0, None, closed="neither"), None],
     }
-    _uses_word_vecs = True
     _input_kind = "two_modalities"
-    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + (
+    _fitted_attributes = SemanticKernelHasher._fitted_attributes + (
         "query_anchors_", "query_bandwidth_", "query_projection_", "n_query_features_in_",
         "semantic_projection_", "fusion_logits_", "class_graph_", "heat_bandwidth_",
         "class_vectors_",
     )
 
     def __init__(
-        self,
-        bits: int = 64,
-        *,
-        n_anchors: int = 1000,
-        n_components: int = 32,
-        semantic_ridge: float = 1e-2,
-        fusion_weight: float = 1.0,
-        fusion_ridge: float = 1.0,
-        nu: float = 0.05,
-        hash_ridge: float = 1e-2,
+        self, bits: int = 64, *,
+        n_components: int = 32, fusion_weight: float = 1.0, fusion_ridge: float = 1.0,
         heat_bandwidth: float | None = None,
-        normalize_word_vecs: bool = True,
-        max_iter: int = 10,
-        tol: float = 1e-5,
-        word_vecs=None,
-        random_state=None,
+        n_anchors: int = 1000, nu: float = 0.05, hash_ridge: float = 1e-2,
+        semantic_ridge: float = 1e-2, normalize_word_vecs: bool = True,
+        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_anchors = n_anchors
-        self.n_components = n_components
-        self.semantic_ridge = semantic_ridge
-        self.fusion_weight = fusion_weight
-        self.fusion_ridge = fusion_ridge
-        self.nu = nu
-        self.hash_ridge = hash_ridge
-        self.heat_bandwidth = heat_bandwidth
-        self.normalize_word_vecs = normalize_word_vecs
-        self.max_iter = max_iter
-        self.tol = tol
-        self.word_vecs = word_vecs
+        self._store_params(locals())
 
     # -- fitting --------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
@@ -401,16 +375,6 @@ class CrossModalHasher(AlternatingKernelHasher):
 
     # -- encoding -------------------------------------------------------------------------
     def decision_function_query(self, X) -> np.ndarray:
-        """Real-valued projections of query-modality items before the sign.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_query_features)
-
-        Returns
-        -------
-        projections : ndarray of shape (n_samples, bits), dtype float64
-        """
         check_is_fitted(self, ["query_projection_", "n_query_features_in_"])
         X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if X.shape[1] != self.n_query_features_in_:
@@ -420,29 +384,14 @@ class CrossModalHasher(AlternatingKernelHasher):
             )
         return project_rbf(X, self.query_anchors_, self.query_bandwidth_, self.query_projection_)
 
+    decision_function_query.__doc__ = query_side(BaseHasher.decision_function)
+
+
     def transform_query(self, X) -> np.ndarray:
-        """Binary codes of query-modality items as 0/1 values.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_query_features)
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, bits), dtype uint8
-            Bit ``j`` is 1 where ``decision_function_query(X)[:, j] >= 0``.
-        """
         return (self.decision_function_query(X) >= 0).astype(np.uint8)
 
     def encode_query(self, X) -> np.ndarray:
-        """Binary codes of query-modality items packed 8 to a byte (``np.packbits`` order).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_query_features)
-
-        Returns
-        -------
-        packed : ndarray of shape (n_samples, ceil(bits / 8)), dtype uint8
-        """
         return pack_bits(self.transform_query(X))
+
+    transform_query.__doc__ = query_side(BaseHasher.transform)
+    encode_query.__doc__ = query_side(BaseHasher.encode)

@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval
 from .._docstrings import fill_doc
 from .._principal import principal_directions
 from .._solvers import itq_rotation
-from ..base import BaseHasher
+from ..base import POSITIVE_INT, BaseHasher
 
 __all__ = ["DoubleBitHasher"]
 
@@ -165,12 +165,11 @@ class DoubleBitHasher(BaseHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import DoubleBitHasher
-    >>> rng = np.random.RandomState(0)
-    >>> y = rng.randint(0, 5, size=300)
-    >>> X = rng.randn(5, 20)[y] + rng.randn(300, 20)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> codes = DoubleBitHasher(bits=8, random_state=0).fit(X, y).transform(X)
     >>> codes.shape
-    (300, 8)
+    (200, 8)
     >>> bool(np.any((codes[:, 0::2] == 0) & (codes[:, 1::2] == 1)))  # "01" never occurs
     False
     >>> y_semi = np.where(y < 3, y, -1)   # rows of classes 3, 4 unlabelled (transductive)
@@ -181,8 +180,8 @@ class DoubleBitHasher(BaseHasher):
     _parameter_constraints: dict = {
         **BaseHasher._parameter_constraints,
         "within_class_reg": [Interval(Real, 0, None, closed="neither"), None],
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_components": POSITIVE_INT,
+        "max_iter": POSITIVE_INT,
         "unlabeled_label": [Integral, str, None],
     }
 
@@ -203,11 +202,7 @@ class DoubleBitHasher(BaseHasher):
         unlabeled_label: int | str | None = None,
         random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.within_class_reg = within_class_reg
-        self.n_components = n_components
-        self.max_iter = max_iter
-        self.unlabeled_label = unlabeled_label
+        self._store_params(locals())
 
     @property
     def _requires_y(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import scipy.linalg
@@ -17,7 +17,7 @@ from .._kernel_map import (
     rbf_features,
     squared_distances,
 )
-from ..base import BaseHasher
+from ..base import NONNEGATIVE, POSITIVE_INT, BaseHasher
 
 __all__ = ["KSHHasher"]
 
@@ -170,9 +170,8 @@ class KSHHasher(BaseHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import KSHHasher
-    >>> rng = np.random.RandomState(0)
-    >>> y = rng.randint(0, 4, size=200)
-    >>> X = rng.randn(4, 16)[y] * 3 + rng.rand(200, 16)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> ksh = KSHHasher(bits=8, n_anchors=40, random_state=0).fit(X, y)
     >>> ksh.transform(X[:2]).shape
     (2, 8)
@@ -182,10 +181,10 @@ class KSHHasher(BaseHasher):
 
     _parameter_constraints: dict = {
         **BaseHasher._parameter_constraints,
-        "n_anchors": [Interval(Integral, 1, None, closed="left")],
+        "n_anchors": POSITIVE_INT,
         "n_labeled": [Interval(Integral, 2, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
+        "tol": NONNEGATIVE,
     }
     _requires_y = True
 
@@ -204,11 +203,7 @@ class KSHHasher(BaseHasher):
         tol: float = 1e-2,
         random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_anchors = n_anchors
-        self.n_labeled = n_labeled
-        self.max_iter = max_iter
-        self.tol = tol
+        self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)

@@ -50,9 +50,9 @@ class LSHHasher(BaseHasher):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from zeroshash import LSHHasher
-    >>> X = np.random.RandomState(0).randn(100, 20)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> LSHHasher(bits=8, random_state=0).fit(X).transform(X[:3]).shape
     (3, 8)
     """
@@ -64,8 +64,7 @@ class LSHHasher(BaseHasher):
     )
 
     def __init__(self, bits: int = 64, *, center: bool = True, random_state=None):
-        super().__init__(bits=bits, random_state=random_state)
-        self.center = center
+        self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)

@@ -12,16 +12,17 @@ from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import validate_data
 
-from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._alternating import SemanticKernelHasher
 from .._docstrings import fill_doc
 from .._kernel_map import rbf_features, squared_distances
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
+from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT
 
 __all__ = ["PartAlignHasher"]
 
 
 @fill_doc
-class PartAlignHasher(AlternatingKernelHasher):
+class PartAlignHasher(SemanticKernelHasher):
     r"""Zero-shot hashing from patch features whose parts are aligned with class semantics.
 
     A shallow (kernel, discrete) form of RAZH: Jiang, Qi, Li, Qian, Wang & Xin,
@@ -174,69 +175,42 @@ class PartAlignHasher(AlternatingKernelHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import PartAlignHasher
-    >>> rng = np.random.RandomState(0)
-    >>> y = rng.randint(0, 4, size=120)
-    >>> X = rng.randn(4, 1, 8)[y] + rng.randn(120, 9, 8)   # 9 patches of 8 dims
-    >>> word_vecs = rng.randn(4, 5)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
+    >>> patches = X.reshape(-1, 4, 4)          # 4 patches of 4 dims per image
     >>> h = PartAlignHasher(bits=16, n_parts=4, n_anchors=40, random_state=0)
-    >>> h.fit(X, y, word_vecs).transform(X[:2]).shape
+    >>> h.fit(patches, y, word_vecs).transform(patches[:2]).shape
     (2, 16)
     >>> h.part_centers_.shape, h.n_features_in_
-    ((4, 8), 72)
+    ((4, 4), 16)
     >>> bool(np.all(np.diff(h.objective_) <= 0))
     True
     """
 
     _parameter_constraints: dict = {
-        **AlternatingKernelHasher._parameter_constraints,
-        **_SEMANTIC_CONSTRAINTS,
+        **SemanticKernelHasher._parameter_constraints,
         "n_patches": [Interval(Integral, 1, None, closed="left"), None],
-        "n_parts": [Interval(Integral, 1, None, closed="left")],
+        "n_parts": POSITIVE_INT,
         "mix_ratio": [Interval(Real, 0, 1, closed="both")],
         "mask_ratio": [Interval(Real, 0, 1, closed="both")],
-        "reconstruction_weight": [Interval(Real, 0, None, closed="left")],
-        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
+        "reconstruction_weight": NONNEGATIVE,
+        "semantic_ridge": POSITIVE,
     }
-    _uses_word_vecs = True
     _input_kind = "patches"
-    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + (
+    _fitted_attributes = SemanticKernelHasher._fitted_attributes + (
         "n_patches_", "patch_dim_", "part_centers_", "part_semantic_maps_",
         "semantic_projection_", "decoder_", "class_vectors_", "n_views_",
     )
 
     def __init__(
-        self,
-        bits: int = 64,
-        *,
-        n_patches: int | None = None,
-        n_parts: int = 8,
-        mix_ratio: float = 1 / 3,
-        mask_ratio: float = 1 / 3,
-        reconstruction_weight: float = 1.0,
-        n_anchors: int = 1000,
-        semantic_ridge: float = 1.0,
-        nu: float = 1e-5,
-        hash_ridge: float = 1e-2,
-        max_iter: int = 10,
-        tol: float = 1e-5,
-        normalize_word_vecs: bool = True,
-        word_vecs=None,
-        random_state=None,
+        self, bits: int = 64, *,
+        n_patches: int | None = None, n_parts: int = 8,
+        mix_ratio: float = 1 / 3, mask_ratio: float = 1 / 3, reconstruction_weight: float = 1.0,
+        n_anchors: int = 1000, nu: float = 1e-5, hash_ridge: float = 1e-2,
+        semantic_ridge: float = 1.0, normalize_word_vecs: bool = True,
+        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_patches = n_patches
-        self.n_parts = n_parts
-        self.mix_ratio = mix_ratio
-        self.mask_ratio = mask_ratio
-        self.reconstruction_weight = reconstruction_weight
-        self.n_anchors = n_anchors
-        self.semantic_ridge = semantic_ridge
-        self.nu = nu
-        self.hash_ridge = hash_ridge
-        self.max_iter = max_iter
-        self.tol = tol
-        self.normalize_word_vecs = normalize_word_vecs
-        self.word_vecs = word_vecs
+        self._store_params(locals())
 
     # -- input ----------------------------------------------------------------------------
     def _validate_X(self, X, *, reset: bool):

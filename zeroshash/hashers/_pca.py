@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 
 from .._docstrings import fill_doc
 from .._principal import principal_directions
 from .._solvers import itq_rotation
-from ..base import BaseHasher
+from ..base import POSITIVE_INT, BaseHasher
 
 __all__ = ["PCAHasher", "ITQHasher"]
 
@@ -59,9 +56,9 @@ class PCAHasher(BaseHasher):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from zeroshash import PCAHasher
-    >>> X = np.random.RandomState(0).randn(100, 20)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> PCAHasher(bits=8).fit(X).encode(X[:3]).shape
     (3, 1)
     """
@@ -73,7 +70,7 @@ class PCAHasher(BaseHasher):
     )
 
     def __init__(self, bits: int = 64):  # deterministic: no random_state
-        self.bits = bits
+        self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):
         _check_pca_bits(self, X)
@@ -128,7 +125,8 @@ class ITQHasher(BaseHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import ITQHasher
-    >>> X = np.random.RandomState(0).randn(100, 20)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> itq = ITQHasher(bits=8, random_state=0).fit(X)
     >>> bool(np.all(np.diff(itq.quantization_loss_) <= 1e-9))
     True
@@ -136,7 +134,7 @@ class ITQHasher(BaseHasher):
 
     _parameter_constraints: dict = {
         **BaseHasher._parameter_constraints,
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": POSITIVE_INT,
     }
 
     _fitted_attributes = (
@@ -144,8 +142,7 @@ class ITQHasher(BaseHasher):
     )
 
     def __init__(self, bits: int = 64, *, max_iter: int = 50, random_state=None):
-        super().__init__(bits=bits, random_state=random_state)
-        self.max_iter = max_iter
+        self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):
         _check_pca_bits(self, X)

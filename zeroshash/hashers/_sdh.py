@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from types import SimpleNamespace
 
 import numpy as np
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 
 from .._alternating import AlternatingKernelHasher
 from .._docstrings import fill_doc
 from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
+from ..base import POSITIVE, POSITIVE_INT
 
 __all__ = ["SDHHasher"]
 
@@ -116,9 +115,8 @@ class SDHHasher(AlternatingKernelHasher):
     --------
     >>> import numpy as np
     >>> from zeroshash import SDHHasher
-    >>> rng = np.random.RandomState(0)
-    >>> y = rng.randint(0, 4, size=200)
-    >>> X = rng.randn(4, 16)[y] * 3 + rng.rand(200, 16)
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
     >>> sdh = SDHHasher(bits=16, n_anchors=50, random_state=0).fit(X, y)
     >>> sdh.transform(X[:2]).shape
     (2, 16)
@@ -128,35 +126,20 @@ class SDHHasher(AlternatingKernelHasher):
 
     _parameter_constraints: dict = {
         **AlternatingKernelHasher._parameter_constraints,
-        "semantic_ridge": [Interval(Real, 0, None, closed="neither")],
-        "n_sweeps": [Interval(Integral, 1, None, closed="left")],
+        "semantic_ridge": POSITIVE,
+        "n_sweeps": POSITIVE_INT,
         "restart_codes": ["boolean"],
     }
     _fitted_attributes = AlternatingKernelHasher._fitted_attributes + ("classifier_",)
 
     def __init__(
-        self,
-        bits: int = 64,
-        *,
-        n_anchors: int = 1000,
+        self, bits: int = 64, *,
+        n_anchors: int = 1000, nu: float = 1e-5, hash_ridge: float = 1e-2,
         semantic_ridge: float = 1.0,
-        nu: float = 1e-5,
-        hash_ridge: float = 1e-2,
-        max_iter: int = 5,
-        n_sweeps: int = 10,
-        tol: float = 1e-5,
-        restart_codes: bool = False,
+        max_iter: int = 5, n_sweeps: int = 10, tol: float = 1e-5, restart_codes: bool = False,
         random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_anchors = n_anchors
-        self.semantic_ridge = semantic_ridge
-        self.nu = nu
-        self.hash_ridge = hash_ridge
-        self.max_iter = max_iter
-        self.n_sweeps = n_sweeps
-        self.tol = tol
-        self.restart_codes = restart_codes
+        self._store_params(locals())
 
     def _objective(self, Y, s):
         return float(

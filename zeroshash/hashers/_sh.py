@@ -73,13 +73,13 @@ class SpectralHasher(BaseHasher):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from zeroshash import SpectralHasher
-    >>> X = np.random.RandomState(0).randn(100, 5)
-    >>> sh = SpectralHasher(bits=8).fit(X)
-    >>> sh.modes_.sum(axis=1)          # frequencies: low ones first
-    array([1, 1, 1, 1, 1, 2, 2, 2])
-    >>> sh.transform(X[:2]).shape
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
+    >>> sh = SpectralHasher(bits=8).fit(X[:, :3])   # 8 bits from 3 directions
+    >>> sh.modes_.sum(axis=1)                       # frequency of each bit's mode
+    array([1, 1, 1, 2, 2, 3, 2, 4])
+    >>> sh.transform(X[:2, :3]).shape
     (2, 8)
     """
 
@@ -90,7 +90,7 @@ class SpectralHasher(BaseHasher):
     )
 
     def __init__(self, bits: int = 64):  # deterministic: no random_state
-        self.bits = bits
+        self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):
         nbits = self.bits

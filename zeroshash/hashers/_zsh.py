@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,18 +9,19 @@ import scipy.linalg
 import scipy.sparse as sp
 from sklearn.neighbors import kneighbors_graph
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from threadpoolctl import threadpool_limits
 
-from .._alternating import _SEMANTIC_CONSTRAINTS, AlternatingKernelHasher
+from .._alternating import SemanticKernelHasher
 from .._docstrings import fill_doc
 from .._solvers import dcc_update, gram, procrustes_rotation, ridge, sign
+from ..base import NONNEGATIVE, POSITIVE_INT
 
 __all__ = ["ZSHHasher"]
 
 
 @fill_doc
-class ZSHHasher(AlternatingKernelHasher):
+class ZSHHasher(SemanticKernelHasher):
     r"""Zero-Shot Hashing: supervised hashing that transfers to unseen classes.
 
     Yang, Luo, Chen, Shen, Shao & Shen, "Zero-Shot Hashing via Transferring
@@ -137,64 +137,38 @@ class ZSHHasher(AlternatingKernelHasher):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from zeroshash import ZSHHasher
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.rand(200, 16)
-    >>> y = rng.randint(0, 4, size=200)
-    >>> word_vecs = rng.randn(4, 8)          # one row per class of np.unique(y)
-    >>> zsh = ZSHHasher(bits=16, n_anchors=50, random_state=0).fit(X, y, word_vecs)
-    >>> zsh.transform(X[:2]).shape
+    >>> from zeroshash.datasets import make_zero_shot_blobs
+    >>> X, y, word_vecs = make_zero_shot_blobs(random_state=0)
+    >>> seen = y < 4                          # class 4 is unseen in training
+    >>> zsh = ZSHHasher(bits=16, n_anchors=50, random_state=0)
+    >>> zsh = zsh.fit(X[seen], y[seen], word_vecs)   # a row per label: rows 0-3 are used
+    >>> zsh.transform(X[~seen][:2]).shape
     (2, 16)
     >>> zsh.encode(X[:2]).shape
     (2, 2)
     """
 
     _parameter_constraints: dict = {
-        **AlternatingKernelHasher._parameter_constraints,
-        **_SEMANTIC_CONSTRAINTS,
-        "semantic_ridge": [Interval(Real, 0, None, closed="left")],
-        "graph_weight": [Interval(Real, 0, None, closed="left")],
+        **SemanticKernelHasher._parameter_constraints,
+        "semantic_ridge": NONNEGATIVE,
+        "graph_weight": NONNEGATIVE,
         "graph": [StrOptions({"anchor", "knn"})],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": POSITIVE_INT,
         "rotate": ["boolean"],
     }
-    _uses_word_vecs = True
-    _fitted_attributes = AlternatingKernelHasher._fitted_attributes + (
+    _fitted_attributes = SemanticKernelHasher._fitted_attributes + (
         "rotation_", "semantic_projection_", "class_vectors_",
     )
 
     def __init__(
-        self,
-        bits: int = 64,
-        *,
-        n_anchors: int = 1000,
-        semantic_ridge: float = 1.0,
-        nu: float = 1e-5,
-        hash_ridge: float = 100.0,
-        graph_weight: float = 0.0,
-        graph: str = "anchor",
-        n_neighbors: int = 10,
-        rotate: bool = True,
-        normalize_word_vecs: bool = True,
-        max_iter: int = 10,
-        tol: float = 1e-5,
-        word_vecs=None,
-        random_state=None,
+        self, bits: int = 64, *,
+        n_anchors: int = 1000, nu: float = 1e-5, hash_ridge: float = 100.0,
+        semantic_ridge: float = 1.0, rotate: bool = True, normalize_word_vecs: bool = True,
+        graph_weight: float = 0.0, graph: str = "anchor", n_neighbors: int = 10,
+        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, random_state=None,
     ):
-        super().__init__(bits=bits, random_state=random_state)
-        self.n_anchors = n_anchors
-        self.semantic_ridge = semantic_ridge
-        self.nu = nu
-        self.hash_ridge = hash_ridge
-        self.graph_weight = graph_weight
-        self.graph = graph
-        self.n_neighbors = n_neighbors
-        self.rotate = rotate
-        self.normalize_word_vecs = normalize_word_vecs
-        self.max_iter = max_iter
-        self.tol = tol
-        self.word_vecs = word_vecs
+        self._store_params(locals())
 
     # -- pieces of the fit ----------------------------------------------------------------
     def _laplacian_gram(self, X, Phi, d2):
