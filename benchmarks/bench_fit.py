@@ -5,7 +5,7 @@ Usage:  python benchmarks/bench_fit.py [--sizes 5000 20000 50000] [--repeats 3]
 Data: synthetic CNN-like features (non-negative, 10 clustered classes, 1,280-d,
 float32) with 50-d class vectors; 64 bits, 1,000 anchors, the published settings.
 The peer is a literal numpy/scipy transcription of the published training loop
-(tests/_reference_zsh.py: scipy cdist, the P system solved every iteration, each
+(tests/hashers/_reference_zsh.py: scipy cdist, the P system solved every iteration, each
 bit row updated by deleting it from B and W), run in the same process on the
 same data. Times are medians over --repeats runs; peak memory is the largest
 traced allocation (tracemalloc) during one fit.
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hashers"))
 
 from _reference_zsh import reference_zsh  # noqa: E402
 

@@ -4,8 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-# Test-only helpers (e.g. the reference transcription of published code) live beside the tests.
+# Test-only helpers live beside the tests they serve: shared ones here, the reference
+# transcriptions of published code beside the hashers' tests.
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent / "hashers"))
 
 
 @pytest.fixture
