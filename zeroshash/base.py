@@ -133,12 +133,16 @@ class BaseHasher(
             Training features (for zero-shot use: images of *seen* classes only).
         y : array-like of shape (n_samples,), default=None
             Class labels. Required by supervised hashers, ignored by unsupervised ones.
-        word_vecs : array-like, dict, KeyedVectors or callable, default=None
-            Semantic class vectors (hashers that use them only): an array of shape
-            ``(n_classes, d)`` ordered like ``np.unique(y)``, a dict ``label -> vector``,
-            a gensim ``KeyedVectors`` (labels looked up by name) or a callable
-            ``label -> vector``. Ignored by hashers without a semantic side. Giving both
-            this argument and a constructor parameter ``word_vecs`` is an error.
+        word_vecs : array-like, dict, KeyedVectors, callable, str or Path, default=None
+            Semantic class vectors (hashers that use them only): an array with one row
+            per class of ``np.unique(y)`` in that order, or one row per integer label
+            (row ``c`` for label ``c``, so a matrix of all labels serves a fit on the
+            seen ones); a dict ``label -> vector``; a gensim ``KeyedVectors`` (labels
+            looked up by name); the path of a word2vec, GloVe or fastText file (looked
+            up the same way); or a callable ``label -> vector``. See
+            :func:`zeroshash.semantics.class_embeddings`. Hashers without a semantic side
+            ignore it, with a warning. Giving both this argument and a constructor
+            parameter ``word_vecs`` is an error.
 
         Returns
         -------
