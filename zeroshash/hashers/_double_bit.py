@@ -88,10 +88,9 @@ class DoubleBitHasher(BaseHasher):
     be indexed is at hand, its images -- unseen classes included -- can join the
     unsupervised statistics (mean, PCA, total scatter, rotation, thresholds) as rows
     marked unlabelled in ``y``; the within-class scatter still comes from labelled
-    rows only. On the embedded datasets this raised unseen-class mAP by 0.02 to 0.11
-    over the inductive fit (``benchmarks/bench_zero_shot.py``, rows ``DBQ-T``), most of
-    it from seeing the database at all: ITQ fitted on the same database gains nearly
-    as much, and is ahead on fashion at 64 bits.
+    rows only. Its measured effect, against ITQ fitted on the same database, is in the
+    README ("Zero-shot quality") and ``benchmarks/results/bench_zero_shot_2core.txt``
+    (rows ``DBQ-T``).
 
     Hash lookups: a Hamming radius covers a different neighbourhood than with sign
     codes of the same length -- at 16 bits, radius 1 of these codes returns about as
@@ -109,11 +108,8 @@ class DoubleBitHasher(BaseHasher):
         A float > 0: within-class whitened directions learned from the seen labels
         ``y`` (required then); smaller values suppress within-class variation more
         strongly. None: principal directions (unsupervised; ``y`` is ignored). The
-        default 3.0 was chosen by cross-validation over seen classes only
-        (``benchmarks/select_zero_shot.py``): of the candidates None, 10, 3, 1, 0.3 and
-        0.1 its validation mAP beats ITQ's by the largest margin in the worst of the six
-        (dataset, code length) cells of the two embedded datasets (+0.042; 1.0, the
-        default before 3 and 0.3 joined the grid, +0.039).
+        default was chosen by cross-validation over seen classes only
+        (``benchmarks/select_zero_shot.py``; ``docs/defaults.md``).
     n_components : int, default=256
         PCA dimensions kept before the within-class eigenproblem (capped by the
         data). Unused without ``within_class_reg``.
