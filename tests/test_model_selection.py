@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 
@@ -39,10 +41,13 @@ def test_zero_shot_retrieval_split_protocol():
 def test_evaluate_rows(blobs):
     X, y, word_vecs = blobs
     split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=10, random_state=0)
-    rows = evaluate(
-        {"LSH": LSHHasher(random_state=0), "ZSH": ZSHHasher(n_anchors=50, random_state=0)},
-        X, y, split, bits=(8, 16), word_vecs=dict(enumerate(word_vecs)),
-    )
+    with warnings.catch_warnings():
+        # The word vectors go to ZSH only: LSH is not told that it ignores them.
+        warnings.simplefilter("error", UserWarning)
+        rows = evaluate(
+            {"LSH": LSHHasher(random_state=0), "ZSH": ZSHHasher(n_anchors=50, random_state=0)},
+            X, y, split, bits=(8, 16), word_vecs=dict(enumerate(word_vecs)),
+        )
     assert [(r["method"], r["bits"]) for r in rows] == [
         ("LSH", 8), ("LSH", 16), ("ZSH", 8), ("ZSH", 16)
     ]

@@ -319,7 +319,9 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     bits : iterable of int
     word_vecs : optional
         Class vectors for the hashers that use them (see ``BaseHasher.fit``); an
-        array must be ordered like ``np.unique(y[split.train])``.
+        array must be ordered like ``np.unique(y[split.train])``. The hashers that do
+        not (``_uses_word_vecs`` false, e.g. LSH or ITQ) are fitted without them, so one
+        call can score the whole family without their "word_vecs is ignored" warning.
     radius : int
         Hamming radius for the precision column.
     X_query : array-like, optional
@@ -365,8 +367,10 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
         for n_bits in bits:
             model = clone(hasher).set_params(bits=n_bits)
             fit_params = {"X_query": X_query[split.train]} if cross_modal else {}
+            uses_word_vecs = getattr(model, "_uses_word_vecs", True)
             start = time.perf_counter()
-            model.fit(X[split.train], y[split.train], word_vecs=word_vecs, **fit_params)
+            model.fit(X[split.train], y[split.train],
+                      word_vecs=word_vecs if uses_word_vecs else None, **fit_params)
             fit_seconds = time.perf_counter() - start
             start = time.perf_counter()
             db_codes = model.transform(X[split.database])
