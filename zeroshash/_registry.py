@@ -67,6 +67,24 @@ class HasherSpec:
         """The attributes a fit sets (besides ``n_features_in_``, ``feature_names_in_``)."""
         return tuple(self.estimator._fitted_attributes)
 
+    def make(self, *, random_state=None, **params):
+        """A new, unfitted estimator with ``params`` and, where it has one, ``random_state``.
+
+        The deterministic hashers (PCAH, SH) take no ``random_state``; the one seed can
+        therefore be handed to every member of the family.
+
+        Examples
+        --------
+        >>> from zeroshash import get_hasher
+        >>> get_hasher("pcah").make(random_state=0, bits=16)
+        PCAHasher(bits=16)
+        >>> get_hasher("itq").make(random_state=0, bits=16)
+        ITQHasher(bits=16, random_state=0)
+        """
+        if "random_state" in self.estimator._get_param_names():
+            params["random_state"] = random_state
+        return self.estimator(**params)
+
 
 _REGISTRY = (
     HasherSpec("lsh", "LSH", _h.LSHHasher, "unsupervised",
