@@ -9,18 +9,26 @@ from collections.abc import Sequence
 __all__ = ["main"]
 
 _DATASETS = ("animals", "fashion")
+#: The demo's rows unless ``--methods`` says otherwise: registry labels (see
+#: :func:`zeroshash.get_hasher`; any registered name or label is accepted).
+DEMO_METHODS = ("LSH", "PCAH", "ITQ", "ZSH", "DBQ")
 
 
-def _hashers(random_state: int) -> dict:
-    from .hashers import DoubleBitHasher, ITQHasher, LSHHasher, PCAHasher, ZSHHasher
+def _resolve_methods(methods: Sequence[str]) -> list:
+    """The registry's specs for ``methods``, in order; ValueError naming every unknown one."""
+    from ._registry import all_hashers, get_hasher
 
-    return {
-        "LSH": LSHHasher(random_state=random_state),
-        "PCAH": PCAHasher(),
-        "ITQ": ITQHasher(random_state=random_state),
-        "ZSH": ZSHHasher(random_state=random_state),
-        "DBQ": DoubleBitHasher(random_state=random_state),
-    }
+    specs, unknown = [], []
+    for method in methods:
+        try:
+            specs.append(get_hasher(method))
+        except ValueError:
+            unknown.append(method)
+    if unknown:
+        choices = " ".join(spec.label for spec in all_hashers())
+        raise ValueError(f"--methods: unknown method(s) {' '.join(unknown)}; "
+                         f"the registered hashers are: {choices}")
+    return specs
 
 
 def format_table(rows: list[dict], columns: Sequence[tuple[str, str, str]]) -> str:
@@ -38,14 +46,11 @@ def _demo(args) -> int:
     from . import datasets
     from .model_selection import evaluate, zero_shot_retrieval_split
 
-    hashers = _hashers(args.seed)
-    unknown = [m for m in args.methods if m not in hashers]
-    if unknown:
-        raise SystemExit(f"unknown method(s) {unknown}; choose from {sorted(hashers)}")
-    chosen = {m: hashers[m] for m in args.methods}
+    specs = _resolve_methods(args.methods)
+    patches = any(spec.input_kind == "patches" for spec in specs)
     rows = []
     for name in args.dataset:
-        data = getattr(datasets, f"load_{name}")()
+        data = getattr(datasets, f"load_{name}")(patches=patches)
         split = zero_shot_retrieval_split(
             data.target,
             n_unseen=args.n_unseen,
@@ -59,11 +64,17 @@ def _demo(args) -> int:
             f"{len(split.database)} database items, {len(split.train)} training images",
             flush=True,
         )
-        for row in evaluate(
-            chosen, data.data, data.target, split, bits=args.bits,
-            word_vecs=data.class_vector_dict, radius=2,
-        ):
-            rows.append({"dataset": name, **row})
+        if patches:
+            print(f"  ({', '.join(s.label for s in specs if s.input_kind == 'patches')}: "
+                  f"{data.patches.shape[1]} patches of {data.patches.shape[2]}-d features)")
+        for spec in specs:
+            # Patch-input hashers (PartAlign) read the 3x3 grid of patch features.
+            X = data.patches if spec.input_kind == "patches" else data.data
+            for row in evaluate(
+                {spec.label: spec.make(random_state=args.seed)}, X, data.target, split,
+                bits=args.bits, word_vecs=data.class_vector_dict, radius=2,
+            ):
+                rows.append({"dataset": name, **row})
     print()
     print(
         format_table(
@@ -84,6 +95,7 @@ def _demo(args) -> int:
 
 def _build_parser() -> argparse.ArgumentParser:
     from . import __version__
+    from ._registry import all_hashers
 
     parser = argparse.ArgumentParser(
         prog="zeroshash", description="Zero-shot hashing: binary codes for unseen classes."
@@ -98,7 +110,11 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--dataset", nargs="+", choices=_DATASETS, default=list(_DATASETS))
     demo.add_argument("--bits", nargs="+", type=int, default=[16, 32, 64])
-    demo.add_argument("--methods", nargs="+", default=["LSH", "PCAH", "ITQ", "ZSH", "DBQ"])
+    demo.add_argument(
+        "--methods", nargs="+", default=list(DEMO_METHODS), metavar="METHOD",
+        help="registered hashers by label or name, case-insensitive (default: "
+        f"{' '.join(DEMO_METHODS)}; any of: {' '.join(s.label for s in all_hashers())})",
+    )
     demo.add_argument("--n-unseen", type=int, default=3, help="unseen classes (default 3)")
     demo.add_argument("--queries-per-class", type=int, default=100)
     demo.add_argument("--seed", type=int, default=0)
@@ -110,9 +126,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``zeroshash`` command."""
     args = _build_parser().parse_args(argv)
     if any(b < 1 for b in getattr(args, "bits", [1])):
-        print("zeroshash: error: --bits values must be >= 1", file=sys.stderr)
-        return 2
+        return _usage_error("--bits values must be >= 1")
+    try:
+        _resolve_methods(getattr(args, "methods", ()))
+    except ValueError as error:
+        return _usage_error(str(error))
     return args.handler(args)
+
+
+def _usage_error(message: str) -> int:
+    """One line on stderr, argparse's form, and its exit status (2)."""
+    print(f"zeroshash: error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":  # pragma: no cover
