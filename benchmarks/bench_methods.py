@@ -16,15 +16,18 @@ mAP) over seeds:
 * ``P@r2``: precision within Hamming radius 2;
 * ``fit s``: training seconds.
 
-Every method runs with its published default hyper-parameters and
-``random_state=seed``; the methods with a semantic side (ZSH, BiBranch, PartAlign,
-CrossModal, Asymmetric) get the class word vectors, the others ignore them.
+The methods are the registry's (``zeroshash.all_hashers()``, in its order; a newly
+registered hasher appears here without editing this script), each with its
+published default hyper-parameters and ``random_state=seed`` where it takes one
+(PCAH and SH are deterministic); the methods that use class word vectors (the
+``uses_word_vecs`` trait, e.g. ZSH) get them, the others are fitted without.
 
-Inputs differ where the method needs them: PartAlign reads the patch-level
-features (``patches=True``: 3x3 grid of 128-d patches), and CrossModal is scored in
-a second table, *cross-modal*, where the queries are the unseen images' edge maps
-through the same CNN (``edges=True``; a stand-in for sketches, not sketches) and the
-database is the images; the single-modality methods there encode both modalities
+Inputs differ where the method needs them (the ``input_kind`` trait): a patch-input
+method (e.g. PartAlign) reads the patch-level features (``patches=True``: 3x3 grid of
+128-d patches), and a two-modality method (e.g. CrossModal) is scored in a second table,
+*cross-modal*, where the queries are the unseen images' edge maps through the same
+CNN (``edges=True``; a stand-in for sketches, not sketches) and the database is the
+images; the single-modality baselines there (PCAH, ITQ, DBQ) encode both modalities
 with their one hash function (``evaluate(..., X_query=...)``).
 ``--quick`` runs seed 0 only. On a shared machine, ``--wait-while PATH`` pauses
 before each fit while the file PATH exists (e.g. a lock that
@@ -42,57 +45,31 @@ from collections import defaultdict
 
 import numpy as np
 
-from zeroshash import (
-    AsymmetricHasher,
-    BiBranchHasher,
-    COSDISHHasher,
-    CrossModalHasher,
-    DoubleBitHasher,
-    ITQHasher,
-    KSHHasher,
-    LSHHasher,
-    PartAlignHasher,
-    PCAHasher,
-    SDHHasher,
-    SpectralHasher,
-    ZSHHasher,
-)
+from zeroshash import all_hashers, get_hasher
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
 
-#: Which input each method reads: image features, patch features, or edge-map queries.
-INPUTS = {"PartAlign": "patches", "CrossModal": "cross-modal"}
+#: Which table an input kind is scored in, and on which features.
+TABLES = {"features": "image", "patches": "image", "two_modalities": "cross-modal"}
+#: Single-modality methods also scored in the cross-modal table (one function, both sides).
 CROSS_MODAL_BASELINES = ("PCAH", "ITQ", "DBQ")
 
 
-def hashers(seed):
-    return {
-        "LSH": LSHHasher(random_state=seed),
-        "PCAH": PCAHasher(),
-        "ITQ": ITQHasher(random_state=seed),
-        "SH": SpectralHasher(),
-        "SDH": SDHHasher(random_state=seed),
-        "KSH": KSHHasher(random_state=seed),
-        "COSDISH": COSDISHHasher(random_state=seed),
-        "ZSH": ZSHHasher(random_state=seed),
-        "DBQ": DoubleBitHasher(random_state=seed),
-        "BiBranch": BiBranchHasher(random_state=seed),
-        "PartAlign": PartAlignHasher(random_state=seed),
-        "CrossModal": CrossModalHasher(random_state=seed),
-        "Asymmetric": AsymmetricHasher(random_state=seed),
-    }
+def hashers(seed, methods=None):
+    """Label -> unfitted hasher for every registered method (or those of ``methods``)."""
+    specs = all_hashers() if methods is None else [get_hasher(m) for m in methods]
+    return {spec.label: spec.make(random_state=seed) for spec in specs}
 
 
 def tasks(methods: dict, data):
     """(table, method, hasher, X, X_query) for each method: which table, which inputs."""
     out = []
     for method, hasher in methods.items():
-        kind = INPUTS.get(method, "image")
-        if kind == "image":
-            out.append(("image", method, hasher, data.data, None))
-        elif kind == "patches":
-            out.append(("image", method, hasher, data.patches, None))
-        if kind == "cross-modal" or method in CROSS_MODAL_BASELINES:
+        kind = get_hasher(method).input_kind
+        if TABLES[kind] == "image":
+            X = data.patches if kind == "patches" else data.data
+            out.append(("image", method, hasher, X, None))
+        if TABLES[kind] == "cross-modal" or method in CROSS_MODAL_BASELINES:
             out.append(("cross-modal", method, hasher, data.data, data.edge_data))
     return out
 
@@ -123,10 +100,15 @@ def main(argv=None):
     parser.add_argument("--bits", nargs="+", type=int, default=[16, 32, 64])
     parser.add_argument("--quick", action="store_true", help="seed 0 only")
     parser.add_argument("--methods", nargs="+", default=None,
-                        help="subset of " + " ".join(hashers(0)))
+                        help="registered labels or names (default: all of "
+                        + " ".join(spec.label for spec in all_hashers()) + ")")
     parser.add_argument("--wait-while", metavar="PATH", default=None,
                         help="pause before each fit while PATH exists")
     args = parser.parse_args(argv)
+    try:
+        hashers(0, args.methods)
+    except ValueError as error:
+        parser.error(str(error))
     seeds = [0] if args.quick else args.seeds
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -140,9 +122,7 @@ def main(argv=None):
         results = {"image": defaultdict(list), "cross-modal": defaultdict(list)}
         for seed in seeds:
             split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
-            methods = hashers(seed)
-            if args.methods:
-                methods = {k: v for k, v in methods.items() if k in args.methods}
+            methods = hashers(seed, args.methods)
             for table, method, hasher, X, X_query in tasks(methods, data):
                 for n_bits in args.bits:
                     while args.wait_while and os.path.exists(args.wait_while):
