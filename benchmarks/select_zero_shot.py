@@ -2,6 +2,7 @@
 
 Usage:  python benchmarks/select_zero_shot.py [--seeds 0 1 2 3 4] [--bits 16 32 64]
         [--inner 6]
+        python benchmarks/select_zero_shot.py --quick    # a smoke run (seconds)
 
 For each embedded dataset and each outer split of the ZSH protocol
 (``zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)``), only the split's
@@ -19,6 +20,9 @@ Candidates: ``ITQ`` (sign quantisation; ``DoubleBitHasher`` must beat it to earn
 place), ``DBQ-pca`` (principal directions, ``within_class_reg=None``) and
 ``DBQ-wc10`` ... ``DBQ-wc0.1`` (``within_class_reg`` 10, 3, 1, 0.3 and 0.1).
 
+``--quick`` shrinks the run to a smoke test: seed 0, 16 bits, one inner draw, animals
+only (its "chosen default" then means nothing).
+
 The rule that picks the one default for every dataset and code length, printed last:
 the DBQ candidate whose validation mAP beats ITQ's by the largest margin in its worst
 (dataset, bits) cell -- the target is to beat the baselines everywhere, so the worst
@@ -35,7 +39,7 @@ import time
 
 import numpy as np
 
-from zeroshash import DoubleBitHasher, ITQHasher
+from zeroshash import DoubleBitHasher, get_hasher
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.metrics import mean_average_precision
 from zeroshash.model_selection import zero_shot_retrieval_split
@@ -45,7 +49,7 @@ LOADERS = {"animals": load_animals, "fashion": load_fashion}
 
 def candidates(seed, bits):
     return {
-        "ITQ": ITQHasher(bits=bits, random_state=seed),
+        "ITQ": get_hasher("ITQ").make(bits=bits, random_state=seed),
         "DBQ-pca": DoubleBitHasher(bits=bits, within_class_reg=None, random_state=seed),
         "DBQ-wc10": DoubleBitHasher(bits=bits, within_class_reg=10.0, random_state=seed),
         "DBQ-wc3": DoubleBitHasher(bits=bits, within_class_reg=3.0, random_state=seed),
@@ -68,7 +72,11 @@ def main(argv=None):
     parser.add_argument("--bits", nargs="+", type=int, default=[16, 32, 64])
     parser.add_argument("--inner", type=int, default=6, help="pseudo-unseen draws per split")
     parser.add_argument("--datasets", nargs="+", default=list(LOADERS), choices=list(LOADERS))
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: seed 0, 16 bits, 1 inner draw, animals only")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.seeds, args.bits, args.inner, args.datasets = [0], [16], 1, ["animals"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, numpy {np.__version__}")
     print(f"seeds {args.seeds}, {args.inner} pseudo-unseen draws (2 of the 7 seen classes) "
