@@ -1,6 +1,7 @@
 """mAP@all speed: zeroshash's one-pass counting kernel against sorting peers.
 
 Usage:  python benchmarks/bench_metrics.py [--n-query 10000] [--n-db 100000] [--bits 64]
+        python benchmarks/bench_metrics.py --quick    # 1,000 x 20,000, one run: a smoke run
 
 Codes: clustered random codes (100 classes; each code is its class centre with 20% of
 bits flipped), single-label relevance. Peers in the same run, on a subsample of
@@ -69,7 +70,11 @@ def main(argv=None):
     parser.add_argument("--bits", type=int, default=64)
     parser.add_argument("--peer-queries", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: 1,000 queries x 20,000 items, 50 peer queries, one run")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.n_query, args.n_db, args.peer_queries, args.repeats = 1000, 20_000, 50, 1
     rng = np.random.RandomState(0)
     centres = rng.randint(0, 2, (100, args.bits)).astype(np.uint8)
     db, dl = make_codes(args.n_db, centres, rng)

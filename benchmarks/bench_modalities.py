@@ -1,6 +1,6 @@
 """Do the embedded extra modalities carry class information? Nearest-neighbour accuracies.
 
-Usage:  python benchmarks/bench_modalities.py
+Usage:  python benchmarks/bench_modalities.py    # seconds: the full run is its own smoke run
 
 For each embedded dataset loaded with ``patches=True, edges=True`` (4,000 items,
 10 classes, chance 10%), leave-one-out 1-nearest-neighbour class accuracy under
