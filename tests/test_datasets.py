@@ -198,3 +198,27 @@ def test_extra_file_damage_is_refused(tmp_path, monkeypatch):
     (tmp_path / "animals_edges.npz").unlink()
     with pytest.raises(OSError, match="missing from this installation"):
         load_animals(edges=True)
+
+
+def test_make_zero_shot_blobs():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from zeroshash.datasets import make_zero_shot_blobs
+
+    X, y, word_vecs = make_zero_shot_blobs(n_samples=103, n_classes=4, n_features=7,
+                                           word_dim=3, random_state=0)
+    assert X.shape == (103, 7) and y.shape == (103,) and word_vecs.shape == (4, 3)
+    assert sorted(np.bincount(y).tolist()) == [25, 26, 26, 26]
+    again = make_zero_shot_blobs(n_samples=103, n_classes=4, n_features=7, word_dim=3,
+                                 random_state=0)
+    for a, b in zip((X, y, word_vecs), again):
+        np.testing.assert_array_equal(a, b)
+    # The class centres are a linear image of the word vectors: noise-free samples of
+    # class c equal the word vector of c mapped by one matrix.
+    Xc, yc, wc = make_zero_shot_blobs(n_samples=40, n_classes=4, noise=0.0, random_state=1)
+    A = np.linalg.lstsq(wc[yc], Xc, rcond=None)[0]
+    np.testing.assert_allclose(wc[yc] @ A, Xc, atol=1e-10)
+    with pytest.raises(InvalidParameterError, match="n_classes"):
+        make_zero_shot_blobs(n_classes=0)
+    with pytest.raises(InvalidParameterError, match="noise"):
+        make_zero_shot_blobs(noise=-1.0)

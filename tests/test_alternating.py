@@ -1,0 +1,51 @@
+"""The alternating kernel hashers' base: class targets and the one convergence test."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from zeroshash import OneHotFallbackWarning, SDHHasher, ZSHHasher
+from zeroshash._alternating import unit_rows
+
+
+def test_unit_rows_scales_nonzero_rows_and_copies():
+    V = np.array([[3.0, 4.0], [0.0, 0.0], [0.0, -2.0]])
+    U = unit_rows(V)
+    np.testing.assert_allclose(U, [[0.6, 0.8], [0.0, 0.0], [0.0, -1.0]])
+    assert U is not V and V[0, 0] == 3.0
+
+
+def run(hasher, values):
+    """Drive _alternate with a scripted objective; returns the number of steps taken."""
+    calls = iter(values)
+    hasher._alternate(lambda: next(calls))
+    return hasher.n_iter_
+
+
+@pytest.mark.parametrize(
+    "values, tol, max_iter, expected",
+    [
+        ([10.0, 9.0, 8.0, 7.0], 0.0, 4, 4),          # keeps going while it decreases
+        ([10.0, 9.0, 9.0, 1.0], 0.0, 4, 3),          # tol=0: stops at an exact stall
+        ([10.0, 9.0, 8.99, 1.0], 1e-2, 4, 3),        # decrease 0.01 <= 1e-2 * 9
+        ([10.0, 9.0, 8.0, 7.0, 6.0], 1e-3, 3, 3),    # at most max_iter
+        ([10.0, 11.0, 1.0], 0.0, 3, 2),              # an increase stops too
+    ],
+)
+def test_one_convergence_test(values, tol, max_iter, expected):
+    hasher = SDHHasher(tol=tol, max_iter=max_iter)
+    assert run(hasher, values) == expected
+    np.testing.assert_array_equal(hasher.objective_, values[:expected])
+
+
+def test_one_hot_fallback_warns_only_where_word_vectors_could_be_used(blobs):
+    X, y, word_vecs = blobs
+    with pytest.warns(OneHotFallbackWarning):
+        zsh = ZSHHasher(bits=8, n_anchors=20, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(zsh.class_vectors_, np.eye(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        SDHHasher(bits=8, n_anchors=20, random_state=0).fit(X, y)
+        zsh = ZSHHasher(bits=8, n_anchors=20, random_state=0).fit(X, y, word_vecs)
+    np.testing.assert_allclose(zsh.class_vectors_, unit_rows(word_vecs))
