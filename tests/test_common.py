@@ -89,6 +89,10 @@ def test_transform_encode_decision_agree(spec, blobs):
     assert codes.dtype == np.uint8
     np.testing.assert_array_equal(codes, projections >= 0)
     np.testing.assert_array_equal(hasher.encode(X), pack_bits(codes))
+    X, y, word_vecs = blobs
+    refit = spec.estimator(**fast_params(spec))
+    np.testing.assert_array_equal(
+        refit.fit_transform(X, y, word_vecs=word_vecs if spec.uses_word_vecs else None), codes)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=NAMES)

@@ -5,7 +5,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from zeroshash import BiBranchHasher, pack_bits
+from zeroshash import BiBranchHasher
 from zeroshash._solvers import class_code_sweeps
 from zeroshash.metrics import mean_average_precision
 
@@ -152,27 +152,6 @@ def test_encode_classes_checks_its_input(blobs):
         h.encode_classes(word_vecs[0])
 
 
-def test_transform_encode_decision_function_agree(blobs):
-    X, y, word_vecs = blobs
-    h = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
-    proj = h.decision_function(X)
-    bits = h.transform(X)
-    assert bits.dtype == np.uint8 and bits.shape == (X.shape[0], 16)
-    np.testing.assert_array_equal(bits, (proj >= 0).astype(np.uint8))
-    np.testing.assert_array_equal(h.encode(X), pack_bits(bits))
-    np.testing.assert_array_equal(h.fit_transform(X, y, word_vecs=word_vecs), bits)
-
-
-def test_deterministic_under_random_state(blobs):
-    X, y, word_vecs = blobs
-    a = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
-    b = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
-    np.testing.assert_array_equal(a.projection_, b.projection_)
-    np.testing.assert_array_equal(a.class_codes_, b.class_codes_)
-    c = BiBranchHasher(**{**SMALL, "random_state": 1}).fit(X, y, word_vecs)
-    assert not np.array_equal(a.anchors_, c.anchors_)
-
-
 def test_word_vector_forms_give_the_same_model(blobs):
     X, y, word_vecs = blobs
     names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
@@ -239,10 +218,3 @@ def test_bad_parameters(blobs, params, match):
     X, y, word_vecs = blobs
     with pytest.raises(InvalidParameterError, match=match):
         BiBranchHasher(**params).fit(X, y, word_vecs)
-
-
-def test_transform_checks_feature_count(blobs):
-    X, y, word_vecs = blobs
-    h = BiBranchHasher(**SMALL).fit(X, y, word_vecs)
-    with pytest.raises(ValueError, match="20 features"):
-        h.transform(X[:, :5])

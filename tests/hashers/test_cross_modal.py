@@ -127,16 +127,6 @@ def test_cross_modal_retrieval_beats_a_single_modality_hasher(pairs):
     assert baseline < cross - 0.3, baseline
 
 
-def test_deterministic_under_random_state(pairs):
-    X, S, y, word_vecs = pairs
-    a = CrossModalHasher(**SMALL).fit(X, y, word_vecs, X_query=S)
-    b = CrossModalHasher(**SMALL).fit(X, y, word_vecs, X_query=S)
-    np.testing.assert_array_equal(a.encode_query(S), b.encode_query(S))
-    np.testing.assert_array_equal(a.projection_, b.projection_)
-    c = CrossModalHasher(**{**SMALL, "random_state": 1}).fit(X, y, word_vecs, X_query=S)
-    assert not np.array_equal(a.anchors_, c.anchors_)
-
-
 def test_bad_query_inputs(pairs):
     X, S, y, word_vecs = pairs
     cmh = CrossModalHasher(**SMALL)

@@ -83,13 +83,6 @@ def test_within_class_directions_suppress_within_class_spread():
     assert np.array_equal(whitened.classes_, np.arange(4))
 
 
-def test_deterministic_under_random_state():
-    X, y = blobs()
-    a = DoubleBitHasher(bits=10, within_class_reg=0.5, random_state=7).fit(X, y).transform(X)
-    b = DoubleBitHasher(bits=10, within_class_reg=0.5, random_state=7).fit(X, y).transform(X)
-    np.testing.assert_array_equal(a, b)
-
-
 def test_unsupervised_option_ignores_y():
     X, y = blobs()
     a = DoubleBitHasher(bits=8, within_class_reg=None, random_state=0).fit(X, y).transform(X)

@@ -76,20 +76,6 @@ def test_labelled_subset_and_anchors_capped_and_deterministic(blobs):
     np.testing.assert_array_equal(a.projection_, b.projection_)
 
 
-@pytest.mark.parametrize(
-    "X_mut, y_mut, match",
-    [
-        (lambda X: X, lambda y: None, "requires y"),
-        (lambda X: X[:1], lambda y: y[:1], "got 1 sample"),
-        (lambda X: X, lambda y: y + 0.5, "Unknown label type"),
-    ],
-)
-def test_bad_input(blobs, X_mut, y_mut, match):
-    X, y, _ = blobs
-    with pytest.raises(ValueError, match=match):
-        KSHHasher(**SMALL).fit(X_mut(X), y_mut(y))
-
-
 @pytest.mark.parametrize("params, match", [({"bits": 0}, "bits"), ({"n_labeled": 1}, "n_labeled"),
                                            ({"n_anchors": 0}, "n_anchors")])
 def test_bad_parameters(blobs, params, match):

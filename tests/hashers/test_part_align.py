@@ -4,7 +4,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from zeroshash import PartAlignHasher, pack_bits
+from zeroshash import PartAlignHasher
 from zeroshash.metrics import mean_average_precision
 
 SMALL = dict(bits=16, n_parts=4, n_anchors=60, random_state=0)
@@ -191,26 +191,6 @@ def test_bad_parameters(patches, params, match):
     X, y, word_vecs = patches
     with pytest.raises(InvalidParameterError, match=match):
         PartAlignHasher(**params).fit(X, y, word_vecs)
-
-
-def test_transform_encode_decision_function_agree(patches):
-    X, y, word_vecs = patches
-    h = PartAlignHasher(**SMALL).fit(X, y, word_vecs)
-    proj = h.decision_function(X)
-    bits = h.transform(X)
-    assert bits.dtype == np.uint8 and bits.shape == (len(X), 16)
-    np.testing.assert_array_equal(bits, (proj >= 0).astype(np.uint8))
-    np.testing.assert_array_equal(h.encode(X), pack_bits(bits))
-    np.testing.assert_array_equal(h.fit_transform(X, y, word_vecs=word_vecs), bits)
-
-
-def test_deterministic_under_random_state(patches):
-    X, y, word_vecs = patches
-    a = PartAlignHasher(**SMALL).fit(X, y, word_vecs)
-    b = PartAlignHasher(**SMALL).fit(X, y, word_vecs)
-    np.testing.assert_array_equal(a.encode(X), b.encode(X))
-    c = PartAlignHasher(**{**SMALL, "random_state": 1}).fit(X, y, word_vecs)
-    assert not np.array_equal(a.anchors_, c.anchors_)
 
 
 def test_one_hot_mode_and_constructor_word_vecs(patches):

@@ -94,21 +94,6 @@ def test_anchors_capped_by_samples(blobs):
 
 
 @pytest.mark.parametrize(
-    "X_mut, y_mut, match",
-    [
-        (lambda X: X, lambda y: None, "requires y"),
-        (lambda X: X[:1], lambda y: y[:1], "got 1 sample"),
-        (lambda X: X, lambda y: y[:-1], "inconsistent numbers of samples"),
-        (lambda X: X, lambda y: y + 0.5, "Unknown label type"),
-    ],
-)
-def test_bad_input(blobs, X_mut, y_mut, match):
-    X, y, _ = blobs
-    with pytest.raises(ValueError, match=match):
-        SDHHasher(**SMALL).fit(X_mut(X), y_mut(y))
-
-
-@pytest.mark.parametrize(
     "params, match", [({"bits": 0}, "bits"), ({"semantic_ridge": 0.0}, "semantic_ridge"),
         ({"hash_ridge": -1}, "hash_ridge")]
 )

@@ -5,7 +5,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from zeroshash import ZSHHasher, pack_bits
+from zeroshash import ZSHHasher
 from zeroshash.metrics import mean_average_precision
 
 SMALL = dict(bits=16, n_anchors=60, random_state=0)
@@ -56,27 +56,6 @@ def test_anchors_capped_by_samples(blobs):
     X, y, word_vecs = blobs
     zsh = ZSHHasher(bits=8, n_anchors=10_000, random_state=0).fit(X[::8], y[::8], word_vecs)
     assert zsh.anchors_.shape[0] == 30
-
-
-def test_transform_encode_decision_function_agree(blobs):
-    X, y, word_vecs = blobs
-    zsh = ZSHHasher(**SMALL).fit(X, y, word_vecs)
-    proj = zsh.decision_function(X)
-    bits = zsh.transform(X)
-    assert bits.dtype == np.uint8 and bits.shape == (X.shape[0], 16)
-    np.testing.assert_array_equal(bits, (proj >= 0).astype(np.uint8))
-    np.testing.assert_array_equal(zsh.encode(X), pack_bits(bits))
-    np.testing.assert_array_equal(zsh.fit_transform(X, y, word_vecs=word_vecs), bits)
-
-
-def test_deterministic_under_random_state(blobs):
-    X, y, word_vecs = blobs
-    a = ZSHHasher(**SMALL).fit(X, y, word_vecs)
-    b = ZSHHasher(**SMALL).fit(X, y, word_vecs)
-    np.testing.assert_array_equal(a.projection_, b.projection_)
-    np.testing.assert_array_equal(a.encode(X), b.encode(X))
-    c = ZSHHasher(**{**SMALL, "random_state": 1}).fit(X, y, word_vecs)
-    assert not np.array_equal(a.anchors_, c.anchors_)
 
 
 def test_word_vector_forms_give_the_same_model(blobs):
@@ -181,13 +160,6 @@ def test_bad_parameters(blobs, params, match):
     X, y, word_vecs = blobs
     with pytest.raises(InvalidParameterError, match=match):
         ZSHHasher(**params).fit(X, y, word_vecs)
-
-
-def test_transform_checks_feature_count(blobs):
-    X, y, word_vecs = blobs
-    zsh = ZSHHasher(**SMALL).fit(X, y, word_vecs)
-    with pytest.raises(ValueError, match="20 features"):
-        zsh.transform(X[:, :5])
 
 
 def test_matches_literal_transcription_of_published_code(blobs):
