@@ -121,6 +121,7 @@ def test_objective_never_increases(spec, blobs, with_word_vecs):
 BAD_FIT = [
     ("no y", lambda X, y: (X, None), "requires y", True),
     ("one sample", lambda X, y: (X[:1], y[:1]), "got 1 sample", False),
+    ("1-D X", lambda X, y: (X[:, 0], y), "2D array", False),
     ("lengths", lambda X, y: (X, y[:-1]), "inconsistent numbers of samples", True),
     ("label type", lambda X, y: (X, y + 0.5), "Unknown label type", True),
     ("one class", lambda X, y: (X[y == 0], y[y == 0]), "at least 2 classes", True),
@@ -164,3 +165,55 @@ def test_ignored_or_missing_word_vectors_are_announced(spec, blobs):
     else:
         with pytest.warns(UserWarning, match="does not use word vectors"):
             hasher.fit(X, y, word_vecs)
+
+
+WORD_VEC_SPECS = all_hashers(uses_word_vecs=True)
+
+
+@pytest.mark.parametrize("spec", WORD_VEC_SPECS, ids=[s.name for s in WORD_VEC_SPECS])
+def test_word_vector_forms_give_the_same_model(spec, blobs):
+    from gensim.models import KeyedVectors
+
+    X, y, word_vecs = blobs
+    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
+    labels = names[y]
+    reference = spec.estimator(**fast_params(spec)).fit(X, labels, word_vecs).encode(X)
+    as_dict = dict(zip(names, word_vecs))
+    for source in (as_dict, as_dict.get):
+        codes = spec.estimator(**fast_params(spec)).fit(X, labels, source).encode(X)
+        np.testing.assert_array_equal(codes, reference)
+    in_init = spec.estimator(**fast_params(spec, word_vecs=as_dict)).fit(X, labels)
+    np.testing.assert_array_equal(in_init.encode(X), reference)
+    kv = KeyedVectors(vector_size=word_vecs.shape[1])
+    kv.add_vectors(list(names), word_vecs.astype(np.float32))
+    codes = spec.estimator(**fast_params(spec)).fit(X, labels, kv).encode(X)
+    assert (codes != reference).mean() < 0.05  # KeyedVectors stores float32
+
+
+@pytest.mark.parametrize("spec", WORD_VEC_SPECS, ids=[s.name for s in WORD_VEC_SPECS])
+def test_pipeline_carries_word_vectors(spec, blobs):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, word_vecs = blobs
+    pipe = make_pipeline(StandardScaler(), spec.estimator(**fast_params(spec)))
+    step = pipe.steps[-1][0]
+    pipe.fit(X, y, **{f"{step}__word_vecs": word_vecs})
+    assert pipe.transform(X).shape == (X.shape[0], 8)
+
+
+BAD_WORD_VECS = [
+    ("too few rows", lambda w: w[:5], "5 rows but y has 6 classes"),
+    ("missing classes", lambda w: {0: w[0]}, r"no vector for 5 class\(es\)"),
+    ("not finite", lambda w: np.where(w > 1, np.inf, w), "NaN or infinity"),
+]
+
+
+@pytest.mark.parametrize("spec", WORD_VEC_SPECS, ids=[s.name for s in WORD_VEC_SPECS])
+@pytest.mark.parametrize("case", BAD_WORD_VECS, ids=[c[0] for c in BAD_WORD_VECS])
+def test_bad_word_vectors_are_refused_before_any_work(spec, blobs, case):
+    X, y, word_vecs = blobs
+    hasher = spec.estimator(**fast_params(spec))
+    with pytest.raises(ValueError, match=case[2]):
+        hasher.fit(X, y, case[1](word_vecs))
+    assert not [k for k in vars(hasher) if k.endswith("_") and not k.startswith("_")]

@@ -5,6 +5,7 @@ that gave the family one alternating base and one vocabulary).
 new parameter names -- and requires bit-identical codes. The settings below use the
 names of the code that recorded them (commit 792a9a4); this script is kept as the
 record of how ``reference_codes.npz`` was made, not to be re-run against newer code.
+Its ``problem`` and ``record`` are the test's too, so both see the same data and outputs.
 """
 
 import json

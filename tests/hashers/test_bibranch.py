@@ -1,8 +1,6 @@
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from zeroshash import BiBranchHasher
@@ -152,26 +150,6 @@ def test_encode_classes_checks_its_input(blobs):
         h.encode_classes(word_vecs[0])
 
 
-def test_word_vector_forms_give_the_same_model(blobs):
-    X, y, word_vecs = blobs
-    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
-    labels = names[y]
-    reference = BiBranchHasher(**SMALL).fit(X, labels, word_vecs).encode(X)
-    as_dict = dict(zip(names, word_vecs))
-    for source in (as_dict, as_dict.get):
-        codes = BiBranchHasher(**SMALL).fit(X, labels, word_vecs=source).encode(X)
-        np.testing.assert_array_equal(codes, reference)
-    in_init = BiBranchHasher(**SMALL, word_vecs=as_dict).fit(X, labels).encode(X)
-    np.testing.assert_array_equal(in_init, reference)
-
-
-def test_pipeline_carries_word_vectors(blobs):
-    X, y, word_vecs = blobs
-    pipe = make_pipeline(StandardScaler(), BiBranchHasher(**SMALL))
-    pipe.fit(X, y, bibranchhasher__word_vecs=word_vecs)
-    assert pipe.transform(X).shape == (X.shape[0], 16)
-
-
 def test_unseen_classes_retrieve_each_other(blobs):
     X, y, word_vecs = blobs
     seen = y < 4
@@ -186,25 +164,6 @@ def test_both_word_vector_sources_is_an_error(blobs):
     h = BiBranchHasher(**SMALL, word_vecs=word_vecs)
     with pytest.raises(ValueError, match="both to the constructor and to fit"):
         h.fit(X, y, word_vecs=word_vecs)
-
-
-@pytest.mark.parametrize(
-    "mutate, match",
-    [
-        (lambda X, y, w: (np.where(X > 3, np.nan, X), y, w), "NaN"),
-        (lambda X, y, w: (X[:, 0], y, w), "2D array"),
-        (lambda X, y, w: (X, y[:-1], w), "inconsistent numbers of samples"),
-        (lambda X, y, w: (X, y, w[:5]), "5 rows but y has 6 classes"),
-        (lambda X, y, w: (X, y, {0: w[0]}), r"no vector for 5 class\(es\)"),
-        (lambda X, y, w: (X[:1], y[:1], w[:1]), "got 1 sample"),
-        (lambda X, y, w: (X, None, w), "requires y"),
-    ],
-)
-def test_bad_input_fails_before_any_work(blobs, mutate, match):
-    h = BiBranchHasher(**SMALL)
-    with pytest.raises(ValueError, match=match):
-        h.fit(*mutate(*blobs))
-    assert not hasattr(h, "anchors_")
 
 
 @pytest.mark.parametrize(

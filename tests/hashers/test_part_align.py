@@ -154,22 +154,6 @@ def test_bad_input_fails_before_any_work(patches, params, X_shape, match):
     assert not hasattr(h, "part_centers_")
 
 
-@pytest.mark.parametrize(
-    "mutate, match",
-    [
-        (lambda X, y, w: (X, y[:-1], w), "inconsistent numbers of samples"),
-        (lambda X, y, w: (X, y, w[:5]), "5 rows but y has 6 classes"),
-        (lambda X, y, w: (X[:1], y[:1], w[:1]), "got 1 sample"),
-        (lambda X, y, w: (X, None, w), "requires y"),
-    ],
-)
-def test_bad_targets(patches, mutate, match):
-    h = PartAlignHasher(**SMALL)
-    with pytest.raises(ValueError, match=match):
-        h.fit(*mutate(*patches))
-    assert not hasattr(h, "part_centers_")
-
-
 def test_transform_checks_patch_layout(patches):
     X, y, word_vecs = patches
     h = PartAlignHasher(**SMALL).fit(X, y, word_vecs)

@@ -1,8 +1,5 @@
 import numpy as np
 import pytest
-from gensim.models import KeyedVectors
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from zeroshash import ZSHHasher
@@ -58,28 +55,6 @@ def test_anchors_capped_by_samples(blobs):
     assert zsh.anchors_.shape[0] == 30
 
 
-def test_word_vector_forms_give_the_same_model(blobs):
-    X, y, word_vecs = blobs
-    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
-    labels = names[y]
-    reference = ZSHHasher(**SMALL).fit(X, labels, word_vecs).encode(X)
-    as_dict = dict(zip(names, word_vecs))
-    kv = KeyedVectors(vector_size=3)
-    kv.add_vectors(list(names), word_vecs.astype(np.float32))
-    for source in (as_dict, as_dict.get, kv):
-        codes = ZSHHasher(**SMALL).fit(X, labels, word_vecs=source).encode(X)
-        assert (codes != reference).mean() < 0.02  # KeyedVectors stores float32
-    in_init = ZSHHasher(**SMALL, word_vecs=as_dict).fit(X, labels).encode(X)
-    np.testing.assert_array_equal(in_init, reference)
-
-
-def test_pipeline_carries_word_vectors(blobs):
-    X, y, word_vecs = blobs
-    pipe = make_pipeline(StandardScaler(), ZSHHasher(**SMALL))
-    pipe.fit(X, y, zshhasher__word_vecs=word_vecs)
-    assert pipe.transform(X).shape == (X.shape[0], 16)
-
-
 def test_unseen_classes_retrieve_each_other(blobs):
     X, y, word_vecs = blobs
     seen = y < 4
@@ -115,25 +90,6 @@ def test_both_word_vector_sources_is_an_error(blobs):
     zsh = ZSHHasher(**SMALL, word_vecs=word_vecs)
     with pytest.raises(ValueError, match="both to the constructor and to fit"):
         zsh.fit(X, y, word_vecs=word_vecs)
-
-
-@pytest.mark.parametrize(
-    "mutate, error, match",
-    [
-        (lambda X, y, w: (np.where(X > 3, np.nan, X), y, w), ValueError, "NaN"),
-        (lambda X, y, w: (X[:, 0], y, w), ValueError, "2D array"),
-        (lambda X, y, w: (X, y[:-1], w), ValueError, "inconsistent numbers of samples"),
-        (lambda X, y, w: (X, y, w[:5]), ValueError, "5 rows but y has 6 classes"),
-        (lambda X, y, w: (X, y, {0: w[0]}), ValueError, r"no vector for 5 class\(es\)"),
-        (lambda X, y, w: (X[:1], y[:1], w[:1]), ValueError, "got 1 sample"),
-        (lambda X, y, w: (X, None, w), ValueError, "requires y"),
-    ],
-)
-def test_bad_input_fails_before_any_work(blobs, mutate, error, match):
-    zsh = ZSHHasher(**SMALL)
-    with pytest.raises(error, match=match):
-        zsh.fit(*mutate(*blobs))
-    assert not hasattr(zsh, "anchors_")
 
 
 def test_failed_fit_leaves_no_trace(blobs):
