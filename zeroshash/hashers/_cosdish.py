@@ -119,18 +119,18 @@ def pairwise_loss(B, y):
     return float(q * q * n * n - 2.0 * q * trace_SBB + np.sum(BtB**2))
 
 
-def cosdish_codes(y, bits, n_columns, n_iter, n_alt_iter, rng, balanced=False):
+def cosdish_codes(y, bits, n_columns, max_iter, n_sweeps, rng, balanced=False):
     """Training codes (n, bits) of +-1 floats and the loss after each sampling iteration."""
     n = y.shape[0]
     m = min(n_columns, n)
     B = np.where(rng.standard_normal((n, bits)) >= 0, 1.0, -1.0)
     losses = []
-    for _ in range(n_iter):
+    for _ in range(max_iter):
         omega = rng.choice(n, size=m, replace=False)
         gamma = np.setdiff1d(np.arange(n), omega)
         S = sampled_similarity(y, omega, balanced)
         S_gamma, S_omega = S[gamma], S[omega]
-        for _ in range(n_alt_iter):
+        for _ in range(n_sweeps):
             B_omega = omega_update(S_omega, S_gamma, B[gamma], bits)
             B[omega] = B_omega
             B[gamma] = gamma_update(S_gamma, B_omega, B[gamma])
@@ -229,7 +229,7 @@ class COSDISHHasher(BaseHasher):
         ``W`` of the linear hash function on standardised features.
     n_columns_ : int
         ``|Omega|`` used.
-    objective_ : ndarray of shape (n_iter,)
+    objective_ : ndarray of shape (n_iter_,)
         ``||q S - B B^T||_F^2`` over all training pairs (``S`` in {-1, +1}) after each
         sampling iteration. Each step solves its block approximately, so it need not
         decrease every time.
