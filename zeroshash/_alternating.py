@@ -17,7 +17,8 @@ mathematics:
   (each block solved exactly, so the objective never increases) at most ``max_iter``
   times and stops after the first iteration that lowers the objective by at most
   ``tol * |objective|`` -- the one meaning of ``tol`` in the family. It records
-  ``n_iter_`` and ``objective_``.
+  ``n_iter_`` and ``objective_``, and on a terminal shows a progress bar of the
+  iterations with the objective (:mod:`zeroshash._progress`).
 
 The shared vocabulary (one name, one meaning across the family; the table is in the
 README's "One vocabulary" section):
@@ -43,6 +44,7 @@ import warnings
 import numpy as np
 
 from ._kernel_map import fit_anchor_map, project_rbf
+from ._progress import progress_bar
 from .base import NONNEGATIVE, POSITIVE, POSITIVE_INT, BaseHasher
 
 __all__ = [
@@ -144,10 +146,16 @@ class AlternatingKernelHasher(BaseHasher):
         At most ``max_iter`` iterations; sets ``n_iter_`` and ``objective_``.
         """
         objective = []
-        for _ in range(self.max_iter):
-            objective.append(float(step()))
-            if self._converged(objective):
-                break
+        # On a terminal, a transient bar over max_iter showing the objective; drawn only
+        # when the fit lasts over half a second, closed at convergence.
+        with progress_bar(total=self.max_iter, desc=f"{type(self).__name__} fit",
+                          unit="iter", delay=0.5) as bar:
+            for _ in range(self.max_iter):
+                objective.append(float(step()))
+                bar.set_postfix(objective=f"{objective[-1]:.6g}", refresh=False)
+                bar.update()
+                if self._converged(objective):
+                    break
         self.n_iter_ = len(objective)
         self.objective_ = np.asarray(objective)
 

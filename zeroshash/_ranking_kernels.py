@@ -7,7 +7,8 @@ for every distance level, how many items (relevant items) rank before it. Pass 2
 the items in position order, counting how many of each level were met so far, which
 yields each relevant item's exact rank and the number of relevant items up to it.
 
-Imports numpy, numba and the bit layer :mod:`zeroshash._bits` only. Inputs are trusted
+Imports numpy, numba, the bit layer :mod:`zeroshash._bits` and the compile notice of
+:mod:`zeroshash._progress` only. Inputs are trusted
 (the metrics module validates): codes and label masks as item-major uint64 words (the
 "rows" layout of :mod:`zeroshash._bits`); relevance is "label masks intersect".
 """
@@ -18,6 +19,9 @@ import numpy as np
 from numba import float64, int64, njit, prange, types, uint8, uint16, void
 
 from ._bits import popcount64
+from ._progress import announce_compilation
+
+announce_compilation()
 
 _ro_u64_2d = types.Array(types.uint64, 2, "C", readonly=True)
 _ro_i64_1d = types.Array(types.int64, 1, "C", readonly=True)

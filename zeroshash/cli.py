@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ._progress import progress_bar, write_line
+
 __all__ = ["main"]
 
 _DATASETS = ("animals", "fashion")
@@ -31,24 +33,65 @@ def _resolve_methods(methods: Sequence[str]) -> list:
     return specs
 
 
+#: The demo's table: (key, header, format) triples.
+DEMO_COLUMNS = (
+    ("dataset", "dataset", "s"),
+    ("method", "method", "s"),
+    ("bits", "bits", "d"),
+    ("map", "unseen mAP@all", ".4f"),
+    ("map_tie_aware", "tie-aware", ".4f"),
+    ("precision_r", "P@r<=2", ".4f"),
+    ("fit_seconds", "fit s", ".2f"),
+)
+
+
+def _cells(row: dict, columns: Sequence[tuple[str, str, str]]) -> list[str]:
+    return [format(row[key], fmt) for key, _, fmt in columns]
+
+
+def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
+    return "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+
+
+def _widths(cells: list[list[str]]) -> list[int]:
+    return [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+
+
 def format_table(rows: list[dict], columns: Sequence[tuple[str, str, str]]) -> str:
     """Plain-text table; ``columns`` holds (key, header, format) triples."""
     cells = [[header for _, header, _ in columns]]
-    for row in rows:
-        cells.append([format(row[key], fmt) for key, _, fmt in columns])
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
+    cells += [_cells(row, columns) for row in rows]
+    widths = _widths(cells)
+    lines = [_line(r, widths) for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
+class _RowPrinter:
+    """:func:`format_table`'s layout printed a row at a time, each as soon as it comes.
+
+    Widths come from the headers and a ``widest`` row of the longest values expected; a
+    longer value (a fit over 99.99 s) widens its own row only.
+    """
+
+    def __init__(self, columns, widest: dict):
+        self.columns = columns
+        header = [h for _, h, _ in columns]
+        self.widths = _widths([header, _cells(widest, columns)])
+        write_line(_line(header, self.widths))
+        write_line("  ".join("-" * w for w in self.widths))
+
+    def __call__(self, row: dict) -> None:
+        write_line(_line(_cells(row, self.columns), self.widths))
+
+
 def _demo(args) -> int:
     from . import datasets
-    from .model_selection import evaluate, zero_shot_retrieval_split
+    from .model_selection import evaluation_rows, zero_shot_retrieval_split
 
     specs = _resolve_methods(args.methods)
     patches = any(spec.input_kind == "patches" for spec in specs)
-    rows = []
+    problems = []
     for name in args.dataset:
         data = getattr(datasets, f"load_{name}")(patches=patches)
         split = zero_shot_retrieval_split(
@@ -58,38 +101,34 @@ def _demo(args) -> int:
             random_state=args.seed,
         )
         unseen = ", ".join(str(data.target_names[c]) for c in split.unseen_classes)
-        print(
+        write_line(
             f"{name}: {data.data.shape[0]} images, {data.data.shape[1]}-d CNN features; "
             f"unseen classes: {unseen}; {len(split.query)} queries, "
-            f"{len(split.database)} database items, {len(split.train)} training images",
-            flush=True,
+            f"{len(split.database)} database items, {len(split.train)} training images"
         )
         if patches:
-            print(f"  ({', '.join(s.label for s in specs if s.input_kind == 'patches')}: "
-                  f"{data.patches.shape[1]} patches of {data.patches.shape[2]}-d features)")
-        for spec in specs:
-            # Patch-input hashers (PartAlign) read the 3x3 grid of patch features.
-            X = data.patches if spec.input_kind == "patches" else data.data
-            for row in evaluate(
-                {spec.label: spec.make(random_state=args.seed)}, X, data.target, split,
-                bits=args.bits, word_vecs=data.class_vector_dict, radius=2,
-            ):
-                rows.append({"dataset": name, **row})
-    print()
-    print(
-        format_table(
-            rows,
-            [
-                ("dataset", "dataset", "s"),
-                ("method", "method", "s"),
-                ("bits", "bits", "d"),
-                ("map", "unseen mAP@all", ".4f"),
-                ("map_tie_aware", "tie-aware", ".4f"),
-                ("precision_r", "P@r<=2", ".4f"),
-                ("fit_seconds", "fit s", ".2f"),
-            ],
-        )
-    )
+            write_line(f"  ({', '.join(s.label for s in specs if s.input_kind == 'patches')}: "
+                       f"{data.patches.shape[1]} patches of {data.patches.shape[2]}-d features)")
+        problems.append((name, data, split))
+    write_line("")
+    widest = {"dataset": max(args.dataset, key=len),
+              "method": max((spec.label for spec in specs), key=len), "bits": max(args.bits),
+              "map": 1.0, "map_tie_aware": 1.0, "precision_r": 1.0, "fit_seconds": 99.99}
+    print_row = _RowPrinter(DEMO_COLUMNS, widest)
+    # On a terminal, a bar over all rows on stderr; each row prints as soon as measured.
+    with progress_bar(total=len(problems) * len(specs) * len(args.bits), desc="demo",
+                      unit="row") as bar:
+        for name, data, split in problems:
+            for spec in specs:
+                bar.set_postfix(dataset=name, method=spec.label)
+                # Patch-input hashers (PartAlign) read the 3x3 grid of patch features.
+                X = data.patches if spec.input_kind == "patches" else data.data
+                for row in evaluation_rows(
+                    {spec.label: spec.make(random_state=args.seed)}, X, data.target, split,
+                    bits=args.bits, word_vecs=data.class_vector_dict, radius=2,
+                ):
+                    print_row({"dataset": name, **row})
+                    bar.update()
     return 0
 
 

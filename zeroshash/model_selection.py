@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from ._progress import progress_bar
 from .metrics import mean_average_precision, precision_within_radius, retrieval_scores
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "ZeroShotRetrievalSplit",
     "ZeroShotSplit",
     "evaluate",
+    "evaluation_rows",
     "make_retrieval_scorer",
     "seen_unseen_split",
     "zero_shot_retrieval_split",
@@ -354,6 +356,26 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     >>> [(row["method"], row["bits"]) for row in rows]
     [('LSH', 8), ('LSH', 16)]
     """
+    bits = tuple(bits)
+    rows = []
+    with progress_bar(total=len(hashers) * len(bits), desc="evaluate", unit="fit") as bar:
+        for row in evaluation_rows(hashers, X, y, split, bits=bits, word_vecs=word_vecs,
+                                   radius=radius, X_query=X_query):
+            rows.append(row)
+            bar.set_postfix(method=row["method"], bits=row["bits"], refresh=False)
+            bar.update()
+    return rows
+
+
+def evaluation_rows(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32, 64),
+                    word_vecs=None, radius: int = 2, X_query=None):
+    """:func:`evaluate` one row at a time: yields each row as soon as it is measured.
+
+    The same parameters and rows as :func:`evaluate` (which adds a progress bar on a
+    terminal); for printing or saving results while the rest is still running. The
+    inputs are checked at the call, before the first row. Example: the command line's
+    ``demo`` (:mod:`zeroshash.cli`) prints each row as it comes.
+    """
     X = np.asarray(X)
     y = np.asarray(y)
     if X_query is not None:
@@ -361,7 +383,10 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
         if X_query.shape[0] != X.shape[0]:
             raise ValueError(f"X_query has {X_query.shape[0]} rows but X has {X.shape[0]}; "
                              "row i of each must be the same item")
-    rows = []
+    return _rows(hashers, X, y, split, tuple(bits), word_vecs, radius, X_query)
+
+
+def _rows(hashers, X, y, split, bits, word_vecs, radius, X_query):
     for name, hasher in hashers.items():
         cross_modal = X_query is not None and hasattr(hasher, "transform_query")
         for n_bits in bits:
@@ -384,7 +409,7 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
             scores = retrieval_scores(
                 query_codes, db_codes, y[split.query], y[split.database], radius=radius
             )
-            rows.append(
+            yield (
                 {
                     "method": name,
                     "bits": n_bits,
@@ -393,4 +418,3 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
                     "encode_seconds": encode_seconds,
                 }
             )
-    return rows

@@ -1,7 +1,9 @@
 """Numba kernels for Hamming distances: pairwise counts and radius search.
 
-This module imports numpy, numba and the bit layer :mod:`zeroshash._bits` only. Kernels
-trust their input: the Python API (:mod:`zeroshash.hamming.index`) validates shapes,
+This module imports numpy, numba, the bit layer :mod:`zeroshash._bits` and the compile
+notice of :mod:`zeroshash._progress` only (every kernel module of the engine imports this
+one first, so a cold numba cache is announced once before compiling). Kernels trust their
+input: the Python API (:mod:`zeroshash.hamming.index`) validates shapes,
 dtypes and values first.
 
 Word layouts
@@ -22,6 +24,9 @@ import numpy as np
 from numba import int64, njit, prange, types, void
 
 from .._bits import popcount64
+from .._progress import announce_compilation
+
+announce_compilation()
 
 # Items walked per pass: 128 codes x 8 bytes x words stays in L1 while a block of
 # queries is compared with it.
