@@ -94,8 +94,8 @@ def _compiling(dispatcher) -> None:
         return
     _announced.add(group)
     if not _switched_off():
-        print(f"zeroshash: compiling {_KERNELS[group]}; this happens once, then numba's "
-              "cache loads them", file=sys.stderr, flush=True)
+        write_line(f"zeroshash: compiling {_KERNELS[group]}; this happens once, then "
+                   "numba's cache loads them", file=sys.stderr)
 
 
 def announce_compilation() -> None:
