@@ -49,3 +49,14 @@ def test_one_hot_fallback_warns_only_where_word_vectors_could_be_used(blobs):
         SDHHasher(bits=8, n_anchors=20, random_state=0).fit(X, y)
         zsh = ZSHHasher(bits=8, n_anchors=20, random_state=0).fit(X, y, word_vecs)
     np.testing.assert_allclose(zsh.class_vectors_, unit_rows(word_vecs))
+
+
+def test_one_hot_fallback_names_the_callers_line_through_a_pipeline(blobs):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y, _ = blobs
+    pipe = make_pipeline(StandardScaler(), ZSHHasher(bits=8, n_anchors=20, random_state=0))
+    with pytest.warns(OneHotFallbackWarning) as record:
+        pipe.fit(X, y)
+    assert [w.filename for w in record if w.category is OneHotFallbackWarning] == [__file__]

@@ -162,14 +162,16 @@ def test_ignored_or_missing_word_vectors_are_announced(spec, blobs):
     X, y, word_vecs = blobs
     hasher = spec.estimator(**fast_params(spec))
     if spec.uses_word_vecs:
-        with pytest.warns(OneHotFallbackWarning, match="transfers nothing"):
+        with pytest.warns(OneHotFallbackWarning, match="transfers nothing") as record:
             hasher.fit(X, y)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             hasher.fit(X, y, word_vecs)
     else:
-        with pytest.warns(UserWarning, match="does not use word vectors"):
+        with pytest.warns(UserWarning, match="does not use word vectors") as record:
             hasher.fit(X, y, word_vecs)
+    # Attributed to the caller's line, not to a line inside zeroshash or sklearn.
+    assert {w.filename for w in record if "word vectors" in str(w.message)} == {__file__}
 
 
 WORD_VEC_SPECS = all_hashers(uses_word_vecs=True)

@@ -45,7 +45,7 @@ import numpy as np
 
 from ._kernel_map import fit_anchor_map, project_rbf
 from ._progress import progress_bar
-from .base import NONNEGATIVE, POSITIVE, POSITIVE_INT, BaseHasher
+from .base import NONNEGATIVE, POSITIVE, POSITIVE_INT, BaseHasher, caller_stacklevel
 
 __all__ = [
     "AlternatingKernelHasher", "OneHotFallbackWarning", "SemanticKernelHasher", "unit_rows",
@@ -122,7 +122,7 @@ class AlternatingKernelHasher(BaseHasher):
                     "one-hot labels and transfers nothing to classes unseen in training; pass "
                     "word_vecs (to fit or the constructor) for zero-shot retrieval",
                     OneHotFallbackWarning,
-                    stacklevel=4,
+                    stacklevel=caller_stacklevel(),
                 )
             return np.eye(self.classes_.shape[0])
         return self._scaled_class_vectors(class_vectors)

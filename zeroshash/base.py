@@ -28,12 +28,15 @@ function for *new* items and add their own database-side method.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import sklearn
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -58,6 +61,24 @@ __all__ = ["BaseHasher"]
 NONNEGATIVE = [Interval(Real, 0, None, closed="left")]
 POSITIVE = [Interval(Real, 0, None, closed="neither")]
 POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+
+# Where a warning raised inside a fit is attributed: the first frame outside these.
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(module.__file__) + os.sep for module in (sys.modules[__name__], sklearn)
+)
+
+
+def caller_stacklevel() -> int:
+    """The ``stacklevel`` for ``warnings.warn`` that names the user's line.
+
+    Called where the warning is raised: it counts the frames of zeroshash and
+    scikit-learn (a ``fit`` wrapped by sklearn's ``_fit_context``, a ``Pipeline``)
+    between there and the first frame outside both.
+    """
+    frame, level = sys._getframe(1), 1  # stacklevel 1: the frame that warns
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 @contextmanager
@@ -168,7 +189,7 @@ class BaseHasher(
                         f"{type(self).__name__} does not use word vectors; word_vecs is "
                         "ignored",
                         UserWarning,
-                        stacklevel=3,
+                        stacklevel=caller_stacklevel(),
                     )
                 class_vectors = None
             self._fit(X, y, class_vectors, **inputs)
