@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import hashers as _h
 
 __all__ = ["HasherSpec", "all_hashers", "get_hasher"]
@@ -150,6 +152,11 @@ def all_hashers(
         raise ValueError(f"family must be one of {_FAMILIES}; got {family!r}")
     if input_kind is not None and input_kind not in _INPUT_KINDS:
         raise ValueError(f"input_kind must be one of {_INPUT_KINDS}; got {input_kind!r}")
+    for key, value in (("supervised", supervised), ("uses_word_vecs", uses_word_vecs),
+                       ("asymmetric", asymmetric)):
+        # A truthy string would match nothing and return an empty list, silently.
+        if value is not None and not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"{key} must be True, False or None; got {value!r}")
     wanted = {"family": family, "supervised": supervised, "uses_word_vecs": uses_word_vecs,
               "input_kind": input_kind, "asymmetric": asymmetric}
     return [
