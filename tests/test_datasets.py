@@ -222,3 +222,38 @@ def test_make_zero_shot_blobs():
         make_zero_shot_blobs(n_classes=0)
     with pytest.raises(InvalidParameterError, match="noise"):
         make_zero_shot_blobs(noise=-1.0)
+
+
+def test_make_zero_shot_blobs_balance_seeds_and_noise():
+    from zeroshash.datasets import make_zero_shot_blobs
+
+    # Fewer samples than classes: one sample each of the first classes.
+    _, y, word_vecs = make_zero_shot_blobs(n_samples=3, n_classes=5, random_state=0)
+    assert sorted(y.tolist()) == [0, 1, 2] and word_vecs.shape == (5, 8)
+    assert np.issubdtype(y.dtype, np.integer)
+    X0, y0, w0 = make_zero_shot_blobs(random_state=0)
+    X1, _, _ = make_zero_shot_blobs(random_state=1)
+    assert not np.allclose(X0, X1)
+    # noise scales the spread around the (same) centres and nothing else.
+    centres, yc, wc = make_zero_shot_blobs(noise=0.0, random_state=0)
+    X2, y2, w2 = make_zero_shot_blobs(noise=2.0, random_state=0)
+    np.testing.assert_array_equal(yc, y0)
+    np.testing.assert_array_equal(y2, y0)
+    np.testing.assert_array_equal(w2, w0)
+    np.testing.assert_allclose(X2 - centres, 2.0 * (X0 - centres), atol=1e-12)
+    assert len({tuple(row) for row in centres}) == 5  # one centre a class
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"n_samples": 0}, {"n_features": 0}, {"word_dim": 0}, {"n_classes": 2.5},
+     {"n_samples": "100"}, {"noise": "high"}, {"random_state": "seed"}],
+    ids=lambda p: next(iter(p)) + "=" + repr(next(iter(p.values()))),
+)
+def test_make_zero_shot_blobs_bad_parameters(params):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from zeroshash.datasets import make_zero_shot_blobs
+
+    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+        make_zero_shot_blobs(**params)
