@@ -153,7 +153,8 @@ def test_bad_fit_input_is_refused_before_any_work(spec, blobs, case):
 @pytest.mark.parametrize("spec", SPECS, ids=NAMES)
 def test_transform_checks_feature_count(spec, blobs):
     hasher = fitted(spec, blobs)
-    with pytest.raises(ValueError, match="features"):
+    name = spec.estimator.__name__
+    with pytest.raises(ValueError, match=f"has 5 features, but {name} is expecting 20 features"):
         hasher.transform(blobs[0][:, :5])
 
 

@@ -32,7 +32,6 @@ def test_published_defaults_and_attributes(blobs):
     assert est.projection_.shape == (20, 16)
     assert est.mean_.shape == est.scale_.shape == (20,)
     assert est.n_iter_ == len(est.objective_) == 10
-    np.testing.assert_array_equal(est.transform(X), est.decision_function(X) >= 0)
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -67,13 +67,10 @@ def test_gradient_descent_lowers_the_surrogate():
     assert -(y @ S @ y) / 60 == pytest.approx(costs[-1], rel=1e-9)
 
 
-def test_labelled_subset_and_anchors_capped_and_deterministic(blobs):
+def test_labelled_subset_and_anchors_capped(blobs):
     X, y, _ = blobs
     ksh = KSHHasher(bits=4, random_state=0).fit(X[::6], y[::6])
     assert ksh.anchors_.shape[0] == 40 and ksh.labeled_indices_.shape[0] == 40
-    a = KSHHasher(**SMALL).fit(X, y)
-    b = KSHHasher(**SMALL).fit(X, y)
-    np.testing.assert_array_equal(a.projection_, b.projection_)
 
 
 @pytest.mark.parametrize("params, match", [({"bits": 0}, "bits"), ({"n_labeled": 1}, "n_labeled"),

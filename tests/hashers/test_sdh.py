@@ -10,7 +10,8 @@ from zeroshash.metrics import mean_average_precision
 SMALL = dict(bits=16, n_anchors=60, random_state=0)
 
 
-@pytest.mark.parametrize("params", [{}, {"semantic_ridge": 1e-2, "nu": 1e-2}, {"hash_ridge": 1.0}])
+# The default setting is test_common's; these take other paths through the blocks.
+@pytest.mark.parametrize("params", [{"semantic_ridge": 1e-2, "nu": 1e-2}, {"hash_ridge": 1.0}])
 def test_objective_never_increases(blobs, params):
     X, y, _ = blobs
     sdh = SDHHasher(**{**SMALL, "max_iter": 12, "tol": 0.0, **params}).fit(X, y)
@@ -31,7 +32,6 @@ def test_published_defaults_and_attributes(blobs):
     assert sdh.projection_.shape == (61, 16)
     assert sdh.classifier_.shape == (16, 6)
     assert 5 >= sdh.n_iter_ >= 1
-    np.testing.assert_array_equal(sdh.transform(X), sdh.decision_function(X) >= 0)
 
 
 @pytest.mark.parametrize("seed", [0, 3])
@@ -77,15 +77,10 @@ def test_is_zsh_without_rotation_on_one_hot_labels(blobs):
     assert abs(a - b) < 0.05
 
 
-def test_seen_classes_retrieve_well_and_deterministic(blobs):
+def test_seen_classes_retrieve_well(blobs):
     X, y, _ = blobs
-    a = SDHHasher(**SMALL).fit(X, y)
-    codes = a.transform(X)
+    codes = SDHHasher(**SMALL).fit(X, y).transform(X)
     assert mean_average_precision(codes[::5], codes, y[::5], y) > 0.9
-    b = SDHHasher(**SMALL).fit(X, y)
-    np.testing.assert_array_equal(a.projection_, b.projection_)
-    c = SDHHasher(**{**SMALL, "random_state": 1}).fit(X, y)
-    assert not np.array_equal(a.anchors_, c.anchors_)
 
 
 def test_anchors_capped_by_samples(blobs):
