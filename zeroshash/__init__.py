@@ -21,6 +21,7 @@ from .hashers import (
     SpectralHasher,
     ZSHHasher,
 )
+from .persistence import load_model, save_model
 
 __version__ = "0.1.0.dev0"
 
@@ -44,7 +45,9 @@ __all__ = [
     "ZSHHasher",
     "all_hashers",
     "get_hasher",
+    "load_model",
     "pack_bits",
+    "save_model",
     "unpack_bits",
     "__version__",
 ]

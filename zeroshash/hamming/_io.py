@@ -26,11 +26,12 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 import zlib
 from dataclasses import dataclass
 
 import numpy as np
+
+from .._atomic import atomic_write
 
 MAGIC = b"ZSHAMIDX"
 VERSION = 1
@@ -80,22 +81,12 @@ def save_index(path: str | os.PathLike, data: IndexData) -> None:
         bytes(12),
     )
     head += struct.pack("<I", zlib.crc32(head))
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".zsh", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(head)
-            for arr in (columns, ids):
-                flat = arr.reshape(-1).view(np.uint8)
-                for start in range(0, flat.size, _BLOCK):
-                    fh.write(flat[start : start + _BLOCK])
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        fh.write(head)
+        for arr in (columns, ids):
+            flat = arr.reshape(-1).view(np.uint8)
+            for start in range(0, flat.size, _BLOCK):
+                fh.write(flat[start : start + _BLOCK])
 
 
 def load_index(path: str | os.PathLike, mmap: bool = True, verify: bool = True) -> IndexData:
