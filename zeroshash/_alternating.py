@@ -76,11 +76,6 @@ _KERNEL_CONSTRAINTS: dict = {
     "max_iter": POSITIVE_INT,
     "tol": NONNEGATIVE,
 }
-# ... and of those of the members that embed classes by word vectors.
-_SEMANTIC_CONSTRAINTS: dict = {
-    "normalize_word_vecs": ["boolean"],
-    "word_vecs": "no_validation",
-}
 
 
 class AlternatingKernelHasher(BaseHasher):
@@ -168,7 +163,9 @@ class SemanticKernelHasher(AlternatingKernelHasher):
     """
 
     _parameter_constraints: dict = {
-        **AlternatingKernelHasher._parameter_constraints, **_SEMANTIC_CONSTRAINTS,
+        **AlternatingKernelHasher._parameter_constraints,
+        "normalize_word_vecs": ["boolean"],
+        "word_vecs": "no_validation",
     }
     _uses_word_vecs = True
 

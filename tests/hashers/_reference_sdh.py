@@ -9,7 +9,7 @@ order as zeroshash's SDHHasher so the two can be compared run for run.
 """
 
 import numpy as np
-from scipy.spatial.distance import cdist
+from _reference_anchor_map import published_anchor_map
 
 
 def rrc(tr_dat, tr_labels, lam):
@@ -21,11 +21,7 @@ def reference_sdh(X, y, *, bits, n_anchors, lam, nu, delta, max_iter, tol, seed)
     rng = np.random.RandomState(seed)
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
-    m = min(n_anchors, n)
-    anchor = X[np.sort(rng.choice(n, size=m, replace=False))]
-    sq = cdist(X, anchor, "sqeuclidean")
-    sigma = sq.mean() / 2
-    PhiX = np.hstack([np.exp(-sq / (2 * sigma)), np.ones((n, 1))])
+    anchor, sigma, PhiX = published_anchor_map(X, n_anchors, rng)
     Y = np.eye(y.max() + 1)[y]
     B = np.where(rng.standard_normal((n, bits)) >= 0, 1.0, -1.0)
     Wg = rrc(B, Y, lam)

@@ -9,18 +9,15 @@ as zeroshash's ZSHHasher so the two can be compared run for run.
 """
 
 import numpy as np
-from scipy.spatial.distance import cdist
+from _reference_anchor_map import published_anchor_map
 
 
 def reference_zsh(X, y, C, *, bits, n_anchors, lam, nu, epsilon, max_iter, seed):
     rng = np.random.RandomState(seed)
     X = np.asarray(X, dtype=np.float64)
     n = X.shape[0]
-    m = min(n_anchors, n)
-    anchor = X[np.sort(rng.choice(n, size=m, replace=False))]
-    sq = cdist(X, anchor, "sqeuclidean")
-    sigma = sq.mean() / 2
-    PhiX = np.hstack([np.exp(-sq / (2 * sigma)), np.ones((n, 1))])
+    anchor, sigma, PhiX = published_anchor_map(X, n_anchors, rng)
+    m = anchor.shape[0]
     C = C / np.linalg.norm(C, axis=1, keepdims=True)
     Y = C[y]
     d = C.shape[1]
