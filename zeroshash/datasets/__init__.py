@@ -3,6 +3,7 @@ small synthetic zero-shot problem for examples."""
 
 from ._embedded import load_animals, load_fashion
 from ._files import get_data_home, load_fashion_mnist, load_features, load_idx, load_xlsa17
+from ._formats import load_labels, load_vectors, save_labels, save_vectors
 from ._synthetic import make_zero_shot_blobs
 
 __all__ = [
@@ -12,6 +13,10 @@ __all__ = [
     "load_fashion_mnist",
     "load_features",
     "load_idx",
+    "load_labels",
+    "load_vectors",
     "load_xlsa17",
     "make_zero_shot_blobs",
+    "save_labels",
+    "save_vectors",
 ]
