@@ -326,7 +326,7 @@ def load_vectors(path: str | os.PathLike, *, mmap: bool = True,
     Raises
     ------
     FileNotFoundError
-        No file at ``path``.
+        No file at ``path`` (:class:`IsADirectoryError` if ``path`` is a folder).
     ValueError
         An unknown suffix (the message lists the supported ones), or a file that does
         not hold a 2-D numeric array: wrong dimensionality, non-numeric or object
@@ -406,7 +406,7 @@ def load_labels(path: str | os.PathLike, *, key: str | None = None) -> np.ndarra
     Raises
     ------
     FileNotFoundError
-        No file at ``path``.
+        No file at ``path`` (:class:`IsADirectoryError` if ``path`` is a folder).
     ValueError
         An unknown suffix, an empty label file, a blank line before the last label (the
         message gives its line number), an array that is not 1-D or ``(n, 1)``, an
