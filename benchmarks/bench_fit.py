@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hashers"
 from _reference_zsh import reference_zsh  # noqa: E402
 
 from zeroshash import ZSHHasher  # noqa: E402
+from zeroshash._progress import progress_bar, write_line  # noqa: E402
 
 #: ZSHHasher's settings: its defaults (the published ones), all iterations run.
 PARAMS = dict(bits=64, n_anchors=1000, max_iter=10, tol=0.0)
@@ -97,22 +98,29 @@ def main(argv=None):
               f"{'encode s':>9} {'peak MiB':>9} {'peer MiB':>9}")
     print(header)
     print("-" * len(header))
-    for n in args.sizes:
-        X, y, C = make_data(n)
-        fit = partial(clone(zsh).fit, X, y, C)
-        fit_s, model = timed(fit, args.repeats)
-        encode_s, _ = timed(partial(model.encode, X), args.repeats)
-        peak = peak_mib(fit)
-        if n <= args.peer_max_n:
-            peer = partial(reference_zsh, X, y, C, seed=0, **peer_args)
-            peer_s, _ = timed(peer, max(1, args.repeats if n <= 5000 else 1))
-            peer_peak = peak_mib(peer)
-            peer_cols = f"{peer_s:11.2f} {peer_s / fit_s:8.1f}x"
-            peer_mem = f"{peer_peak:9.0f}"
-        else:
-            peer_cols, peer_mem = f"{'-':>11} {'-':>9}", f"{'-':>9}"
-        print(f"{n:7d} {fit_s:8.2f} {peer_cols} {fit_s / n * 1e6:11.1f} {encode_s:9.2f} "
-              f"{peak:9.0f} {peer_mem}", flush=True)
+    # The bar moves between the timed calls, never inside them.
+    with progress_bar(total=len(args.sizes), desc="bench_fit", unit="size") as bar:
+        for n in args.sizes:
+            bar.set_postfix(n=n, stage="fit")
+            X, y, C = make_data(n)
+            fit = partial(clone(zsh).fit, X, y, C)
+            fit_s, model = timed(fit, args.repeats)
+            bar.set_postfix(n=n, stage="encode")
+            encode_s, _ = timed(partial(model.encode, X), args.repeats)
+            bar.set_postfix(n=n, stage="peak memory")
+            peak = peak_mib(fit)
+            if n <= args.peer_max_n:
+                bar.set_postfix(n=n, stage="published loop")
+                peer = partial(reference_zsh, X, y, C, seed=0, **peer_args)
+                peer_s, _ = timed(peer, max(1, args.repeats if n <= 5000 else 1))
+                peer_peak = peak_mib(peer)
+                peer_cols = f"{peer_s:11.2f} {peer_s / fit_s:8.1f}x"
+                peer_mem = f"{peer_peak:9.0f}"
+            else:
+                peer_cols, peer_mem = f"{'-':>11} {'-':>9}", f"{'-':>9}"
+            write_line(f"{n:7d} {fit_s:8.2f} {peer_cols} {fit_s / n * 1e6:11.1f} "
+                       f"{encode_s:9.2f} {peak:9.0f} {peer_mem}")
+            bar.update()
     return 0
 
 

@@ -23,6 +23,7 @@ import time
 import numba
 import numpy as np
 
+from zeroshash._progress import progress_bar, write_line
 from zeroshash.hamming import HammingIndex
 
 TARGETS = {64: 2.5, 128: 1.8}  # required throughput ratio vs faiss at k = 10 and 100
@@ -68,12 +69,27 @@ def numpy_search(db_words: np.ndarray, q_words: np.ndarray, k: int, block: int =
 
 
 class Table:
-    def __init__(self) -> None:
+    """The rows as they are measured, printed above the progress bar, which each one moves."""
+
+    def __init__(self, bar) -> None:
         self.rows: list[tuple] = []
+        self.bar = bar
 
     def add(self, *row) -> None:
         self.rows.append(row)
-        print("  " + " | ".join(str(c) for c in row), flush=True)
+        write_line("  " + " | ".join(str(c) for c in row))
+        self.bar.update()
+
+
+def n_rows(args, all_threads: int) -> int:
+    """How many rows the run adds to its table (the progress bar's total)."""
+    rows = 0
+    if not args.skip_flat:
+        per_bits = len(args.ks) * (len({1, all_threads}) + 1 + (not args.skip_sklearn))
+        rows += len(args.bits) * per_bits
+    if not args.skip_mih:
+        rows += len(args.radii) + 2 * len(args.mih_ks)
+    return rows
 
 
 def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
@@ -81,6 +97,7 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
 
     checks = []
     for bits in args.bits:
+        table.bar.set_postfix(part="flat", bits=bits)
         db = random_packed(rng, args.n_db, bits)
         queries = random_packed(rng, args.n_queries, bits)
         flat = faiss.IndexBinaryFlat(bits)
@@ -148,6 +165,7 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
 
 def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
     checks = []
+    table.bar.set_postfix(part="mih", bits=64)
     db = clustered_packed(rng, args.mih_n_db, args.mih_centres, args.mih_flips)
     # Queries look like the data: database items with one more random bit flipped.
     queries = db[rng.integers(0, args.mih_n_db, size=args.n_queries)].copy()
@@ -164,10 +182,7 @@ def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
     mih.search(queries[:1], 1)  # builds the tables
     build = time.perf_counter() - start
     m = mih._mih_tables().n_substrings
-    print(
-        f"  MIH tables: m={m} substrings, built in {build:.2f}s for {args.mih_n_db} items",
-        flush=True,
-    )
+    write_line(f"  MIH tables: m={m} substrings, built in {build:.2f}s for {args.mih_n_db} items")
     for radius in args.radii:
         t_b, res_b = timed(args.repeats, brute.range_search, queries, radius)
         t_m, res_m = timed(args.repeats, mih.range_search, queries, radius)
@@ -198,6 +213,7 @@ def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
         checks.append(("knn", k, ratio, exact))
     # Where the data does not allow it: uniform random codes have no near neighbours,
     # so probing must reach large substring radii.
+    table.bar.set_postfix(part="mih uniform", bits=64)
     uniform = random_packed(rng, args.n_db, 64)
     u_queries = random_packed(rng, args.n_queries, 64)
     brute = HammingIndex(64, n_jobs=all_threads)
@@ -248,11 +264,12 @@ def main(argv: list[str] | None = None) -> int:
         f"load average at start {os.getloadavg()[0]:.2f}; median of {args.repeats} runs"
     )
     print("  setting | ours | peer | peer time / our time | target | check")
-    table = Table()
-    if not args.skip_flat:
-        bench_flat(args, rng, table, all_threads)
-    if not args.skip_mih:
-        bench_mih(args, rng, table, all_threads)
+    with progress_bar(total=n_rows(args, all_threads), desc="bench_hamming", unit="row") as bar:
+        table = Table(bar)
+        if not args.skip_flat:
+            bench_flat(args, rng, table, all_threads)
+        if not args.skip_mih:
+            bench_mih(args, rng, table, all_threads)
     print(f"load average at end {os.getloadavg()[0]:.2f} (other processes share the cores)")
     return 0
 

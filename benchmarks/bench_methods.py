@@ -42,10 +42,12 @@ import platform
 import sys
 import time
 from collections import defaultdict
+from types import SimpleNamespace
 
 import numpy as np
 
 from zeroshash import all_hashers, get_hasher
+from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
 
@@ -75,11 +77,11 @@ def tasks(methods: dict, data):
 
 
 def print_table(title, results, bits):
-    print(title)
+    write_line(title)
     header = f"{'method':<10}" + "".join(
         f" | {b:>2} bits: {'mAP':>13} {'tie-aw':>6} {'P@r2':>6} {'fit s':>6}" for b in bits)
-    print(header)
-    print("-" * len(header))
+    write_line(header)
+    write_line("-" * len(header))
     for method in dict.fromkeys(key[0] for key in results):
         cells = []
         for b in bits:
@@ -90,8 +92,8 @@ def print_table(title, results, bits):
             fit = np.mean([r["fit_seconds"] for r in rows])
             cells.append(f" | {'':>7} {maps.mean():.4f}+-{maps.std():.3f} {tie:6.4f} "
                          f"{prec:6.3f} {fit:6.2f}")
-        print(f"{method:<10}" + "".join(cells))
-    print(flush=True)
+        write_line(f"{method:<10}" + "".join(cells))
+    write_line("")
 
 
 def main(argv=None):
@@ -116,29 +118,35 @@ def main(argv=None):
     print(f"seeds {seeds}, 3 unseen classes, bits {args.bits}; mean over seeds "
           f"(mAP: mean +- std)\n")
     start = time.perf_counter()
-    for name, loader in (("animals", load_animals), ("fashion", load_fashion)):
-        data = loader(patches=True, edges=True)
-        y, word_vecs = data.target, data.class_vector_dict
-        results = {"image": defaultdict(list), "cross-modal": defaultdict(list)}
-        for seed in seeds:
-            split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
-            methods = hashers(seed, args.methods)
-            for table, method, hasher, X, X_query in tasks(methods, data):
-                for n_bits in args.bits:
-                    while args.wait_while and os.path.exists(args.wait_while):
-                        time.sleep(10)
-                    (row,) = evaluate({method: hasher}, X, y, split, bits=(n_bits,),
-                                      word_vecs=word_vecs, X_query=X_query)
-                    results[table][method, n_bits].append(row)
-                print(f"  {name} seed {seed} {method} ({table}) done", file=sys.stderr,
-                      flush=True)
-        shape = f"{data.data.shape[0]} x {data.data.shape[1]}, {len(np.unique(y))} classes"
-        if results["image"]:
-            print_table(f"dataset: {name} ({shape}); image queries, image database "
-                        "(PartAlign: patch features)", results["image"], args.bits)
-        if results["cross-modal"]:
-            print_table(f"dataset: {name} ({shape}); cross-modal: edge-map queries, image "
-                        "database", results["cross-modal"], args.bits)
+    datasets = (("animals", load_animals), ("fashion", load_fashion))
+    no_data = SimpleNamespace(data=None, patches=None, edge_data=None)
+    n_fits = len(datasets) * len(seeds) * len(tasks(hashers(0, args.methods), no_data))
+    with progress_bar(total=n_fits * len(args.bits), desc="bench_methods", unit="fit") as bar:
+        for name, loader in datasets:
+            bar.set_postfix(dataset=name)
+            data = loader(patches=True, edges=True)
+            y, word_vecs = data.target, data.class_vector_dict
+            results = {"image": defaultdict(list), "cross-modal": defaultdict(list)}
+            for seed in seeds:
+                split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
+                methods = hashers(seed, args.methods)
+                for table, method, hasher, X, X_query in tasks(methods, data):
+                    for n_bits in args.bits:
+                        while args.wait_while and os.path.exists(args.wait_while):
+                            time.sleep(10)
+                        bar.set_postfix(dataset=name, seed=seed, method=f"{method} ({table})",
+                                        bits=n_bits)
+                        (row,) = evaluate({method: hasher}, X, y, split, bits=(n_bits,),
+                                          word_vecs=word_vecs, X_query=X_query)
+                        results[table][method, n_bits].append(row)
+                        bar.update()
+            shape = f"{data.data.shape[0]} x {data.data.shape[1]}, {len(np.unique(y))} classes"
+            if results["image"]:
+                print_table(f"dataset: {name} ({shape}); image queries, image database "
+                            "(PartAlign: patch features)", results["image"], args.bits)
+            if results["cross-modal"]:
+                print_table(f"dataset: {name} ({shape}); cross-modal: edge-map queries, image "
+                            "database", results["cross-modal"], args.bits)
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 

@@ -24,6 +24,7 @@ import time
 import numpy as np
 from sklearn.metrics import average_precision_score
 
+from zeroshash._progress import progress_bar
 from zeroshash.metrics import mean_average_precision
 
 
@@ -83,15 +84,27 @@ def main(argv=None):
 
     print(f"{os.cpu_count()} cores; {args.n_query} queries x {args.n_db} items, {args.bits} bits; "
           f"median of {args.repeats}; peers on {args.peer_queries} queries, scaled")
-    ours_s, ours = timed(lambda: mean_average_precision(q, db, ql, dl), args.repeats)
-    tie_s, tie = timed(lambda: mean_average_precision(q, db, ql, dl, ties="average"),
-                       args.repeats)
     sub = slice(0, args.peer_queries)
     scale = args.n_query / args.peer_queries
-    np_s, np_map = timed(lambda: numpy_map(q[sub], db, ql[sub], dl), 1)
-    sk_s, sk_map = timed(lambda: sklearn_map(q[sub], db, ql[sub], dl), 1)
-    ours_sub = mean_average_precision(q[sub], db, ql[sub], dl)
-    tie_sub = mean_average_precision(q[sub], db, ql[sub], dl, ties="average")
+    # The bar moves between the timed calls, never inside them.
+    with progress_bar(total=5, desc="bench_metrics", unit="step") as bar:
+        bar.set_postfix(step="ours, stable ties")
+        ours_s, ours = timed(lambda: mean_average_precision(q, db, ql, dl), args.repeats)
+        bar.update()
+        bar.set_postfix(step="ours, tie-aware")
+        tie_s, tie = timed(lambda: mean_average_precision(q, db, ql, dl, ties="average"),
+                           args.repeats)
+        bar.update()
+        bar.set_postfix(step="numpy")
+        np_s, np_map = timed(lambda: numpy_map(q[sub], db, ql[sub], dl), 1)
+        bar.update()
+        bar.set_postfix(step="scikit-learn")
+        sk_s, sk_map = timed(lambda: sklearn_map(q[sub], db, ql[sub], dl), 1)
+        bar.update()
+        bar.set_postfix(step="ours on the peers' queries")
+        ours_sub = mean_average_precision(q[sub], db, ql[sub], dl)
+        tie_sub = mean_average_precision(q[sub], db, ql[sub], dl, ties="average")
+        bar.update()
     print(f"{'metric':<28}{'ours s':>9}{'peer':>10}{'peer s':>10}{'ratio':>8}{'|d mAP|':>10}")
     print(f"{'mAP@all (stable ties)':<28}{ours_s:9.2f}{'numpy':>10}{np_s * scale:10.1f}"
           f"{np_s * scale / ours_s:7.0f}x{abs(ours_sub - np_map):10.1e}")

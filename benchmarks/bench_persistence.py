@@ -38,6 +38,7 @@ import numpy as np
 
 import zeroshash
 from zeroshash import ZSHHasher, load_model, save_model
+from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals
 
 
@@ -132,28 +133,34 @@ def main(argv=None) -> None:
         print(f"skipped: {skops_note}")
 
     rows = []
-    with tempfile.TemporaryDirectory() as folder:
-        for i, (label, (save, load)) in enumerate(ways.items()):
-            path = os.path.join(folder, f"model{i}")
-            t_save, _ = timed(repeats, save, hasher, path)
-            t_load, loaded = timed(repeats, load, path)
-            if not np.array_equal(loaded.encode(data.data), codes):
-                raise AssertionError(f"{label}: the loaded model's codes differ")
-            rows.append((label, file_size(path), t_save, t_load))
-        if skops_way is not None:
-            import skops.io as sio
-            untrusted = sio.get_untrusted_types(file=os.path.join(folder, f"model{i}"))
-            print(f"skops untrusted types to review before loading: {untrusted}")
+    # One step per way, one for our overheads; the bar moves between the timed calls.
+    with progress_bar(total=len(ways) + 1, desc="bench_persistence", unit="step") as bar:
+        with tempfile.TemporaryDirectory() as folder:
+            for i, (label, (save, load)) in enumerate(ways.items()):
+                bar.set_postfix(way=label)
+                path = os.path.join(folder, f"model{i}")
+                t_save, _ = timed(repeats, save, hasher, path)
+                t_load, loaded = timed(repeats, load, path)
+                if not np.array_equal(loaded.encode(data.data), codes):
+                    raise AssertionError(f"{label}: the loaded model's codes differ")
+                rows.append((label, file_size(path), t_save, t_load))
+                bar.update()
+            if skops_way is not None:
+                import skops.io as sio
+                untrusted = sio.get_untrusted_types(file=os.path.join(folder, f"model{i}"))
+                write_line(f"skops untrusted types to review before loading: {untrusted}")
 
-    _, size0, save0, load0 = rows[0]
-    print()
-    print(f"{'way':<34} {'size MB':>8} {'save ms':>8} {'load ms':>8} "
-          f"{'size/ours':>9} {'save/ours':>9} {'load/ours':>9}")
-    for label, size, t_save, t_load in rows:
-        print(f"{label:<34} {size / 1e6:8.3f} {t_save * 1e3:8.1f} {t_load * 1e3:8.1f} "
-              f"{size / size0:9.3f} {t_save / save0:9.2f} {t_load / load0:9.2f}")
-    print("\nall ways give bit-identical codes on the 4000 animals rows")
-    t_sum, t_sync = overheads(hasher, repeats)
+        _, size0, save0, load0 = rows[0]
+        write_line("")
+        write_line(f"{'way':<34} {'size MB':>8} {'save ms':>8} {'load ms':>8} "
+                   f"{'size/ours':>9} {'save/ours':>9} {'load/ours':>9}")
+        for label, size, t_save, t_load in rows:
+            write_line(f"{label:<34} {size / 1e6:8.3f} {t_save * 1e3:8.1f} {t_load * 1e3:8.1f} "
+                       f"{size / size0:9.3f} {t_save / save0:9.2f} {t_load / load0:9.2f}")
+        write_line("\nall ways give bit-identical codes on the 4000 animals rows")
+        bar.set_postfix(way="ours: checksum and fsync")
+        t_sum, t_sync = overheads(hasher, repeats)
+        bar.update()
     print(f"of ours: SHA-256 of the arrays {t_sum * 1e3:.1f} ms (on save and on load), "
           f"fsync of a file that size {t_sync * 1e3:.1f} ms (on save)")
 

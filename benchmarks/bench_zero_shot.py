@@ -46,6 +46,7 @@ import time
 import numpy as np
 
 from zeroshash import DoubleBitHasher, get_hasher
+from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.diagnostics import radius_lookup_profile, seen_unseen_retrieval
 from zeroshash.metrics import precision_at_n, retrieval_scores
@@ -81,12 +82,13 @@ def fit(method, hasher, X, y, split, word_vecs):
 LOOKUP_METHODS = REGISTERED  # the inductive methods
 
 
-def protocol_table(name, X, y, word_vecs, seeds, bits):
+def protocol_table(name, X, y, word_vecs, seeds, bits, bar):
     maps, prec, lookup = {}, {}, {}
     for seed in seeds:
         split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
         for method, hasher in hashers(seed).items():
             for b in bits:
+                bar.set_postfix(dataset=name, part="protocol", seed=seed, method=method, bits=b)
                 model = fit(method, hasher.set_params(bits=b), X, y, split, word_vecs)
                 query_codes = model.transform(X[split.query])
                 db_codes = model.transform(X[split.database])
@@ -98,10 +100,10 @@ def protocol_table(name, X, y, word_vecs, seeds, bits):
                     lookup.setdefault((method, b), []).append(profile)
                 maps.setdefault((method, b), []).append(row["map"])
                 prec.setdefault((method, b), []).append(row["precision_r"])
-        print(f"  {name} seed {seed} done", file=sys.stderr, flush=True)
-    print(f"dataset: {name}, ZSH protocol, unseen-class mAP@all per split (seeds {seeds})")
-    print(f"{'method':<7} {'bits':>4} | " + " ".join(f"{'s' + str(s):>6}" for s in seeds)
-          + f" | {'mean':>6} {'P@r2':>6} {'wins':>5}")
+                bar.update()
+    write_line(f"dataset: {name}, ZSH protocol, unseen-class mAP@all per split (seeds {seeds})")
+    write_line(f"{'method':<7} {'bits':>4} | " + " ".join(f"{'s' + str(s):>6}" for s in seeds)
+               + f" | {'mean':>6} {'P@r2':>6} {'wins':>5}")
     for b in bits:
         for method in hashers(0):
             values = np.asarray(maps[method, b])
@@ -109,12 +111,12 @@ def protocol_table(name, X, y, word_vecs, seeds, bits):
             reference = np.maximum(maps["ITQ" + suffix, b], maps["PCAH" + suffix, b])
             wins = (f"{int(np.sum(values > reference))}/{len(seeds)}"
                     if method.startswith("DBQ") else "")
-            print(f"{method:<7} {b:>4} | " + " ".join(f"{v:6.4f}" for v in values)
-                  + f" | {values.mean():6.4f} {np.mean(prec[method, b]):6.3f} {wins:>5}")
-        print()
-    print(f"dataset: {name}, radius-2 lookup, means over the splits")
-    print(f"{'method':<7} {'bits':>4} | {'P@r2':>6} {'empty':>6} {'median n':>8} "
-          f"{'P@r2 non-empty':>14} | {'P@100':>6}")
+            write_line(f"{method:<7} {b:>4} | " + " ".join(f"{v:6.4f}" for v in values)
+                       + f" | {values.mean():6.4f} {np.mean(prec[method, b]):6.3f} {wins:>5}")
+        write_line("")
+    write_line(f"dataset: {name}, radius-2 lookup, means over the splits")
+    write_line(f"{'method':<7} {'bits':>4} | {'P@r2':>6} {'empty':>6} {'median n':>8} "
+               f"{'P@r2 non-empty':>14} | {'P@100':>6}")
     for b in bits:
         for method in LOOKUP_METHODS:
             rows = lookup[method, b]
@@ -123,32 +125,36 @@ def protocol_table(name, X, y, word_vecs, seeds, bits):
                 return np.mean([r[key] for r in rows])
 
             nonempty = np.nanmean([r["precision_nonempty"] for r in rows])
-            print(f"{method:<7} {b:>4} | {mean('precision'):6.3f} {mean('empty_fraction'):6.2f} "
-                  f"{mean('retrieved_median'):8.0f} {nonempty:14.3f} | {mean('p100'):6.3f}")
-        print()
+            write_line(f"{method:<7} {b:>4} | {mean('precision'):6.3f} "
+                       f"{mean('empty_fraction'):6.2f} {mean('retrieved_median'):8.0f} "
+                       f"{nonempty:14.3f} | {mean('p100'):6.3f}")
+        write_line("")
 
 
-def generalised_table(name, X, y, word_vecs, seeds, bits):
+def generalised_table(name, X, y, word_vecs, seeds, bits, bar):
     scores = {}
     for seed in seeds:
         split = zero_shot_retrieval_split(y, n_unseen=3, n_seen_query_per_class=50,
                                           random_state=seed)
         for method, hasher in hashers(seed).items():
             for b in bits:
+                bar.set_postfix(dataset=name, part="generalised", seed=seed, method=method,
+                                bits=b)
                 model = fit(method, hasher.set_params(bits=b), X, y, split, word_vecs)
                 result = seen_unseen_retrieval(model, X, y, split)
                 for part in ("unseen", "seen", "generalised"):
                     scores.setdefault((method, b, part), []).append(result[part]["map"])
-    print(f"dataset: {name}, generalised setting (50 held-out queries per seen class), "
-          f"mAP@all, mean over seeds {seeds}")
-    print(f"{'method':<7} " + " ".join(f"| {b:>2} bits: {'unseen':>6} {'seen':>6} {'all':>6}"
-                                       for b in bits))
+                bar.update()
+    write_line(f"dataset: {name}, generalised setting (50 held-out queries per seen class), "
+               f"mAP@all, mean over seeds {seeds}")
+    write_line(f"{'method':<7} " + " ".join(
+        f"| {b:>2} bits: {'unseen':>6} {'seen':>6} {'all':>6}" for b in bits))
     for method in hashers(0):
         cells = [f"| {'':>8} " + " ".join(f"{np.mean(scores[method, b, part]):6.4f}"
                                            for part in ("unseen", "seen", "generalised"))
                  for b in bits]
-        print(f"{method:<7} " + " ".join(cells))
-    print(flush=True)
+        write_line(f"{method:<7} " + " ".join(cells))
+    write_line("")
 
 
 def main(argv=None):
@@ -165,12 +171,16 @@ def main(argv=None):
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, numpy {np.__version__}\n")
     start = time.perf_counter()
-    for name in args.datasets:
-        data = LOADERS[name]()
-        X, y, word_vecs = data.data, data.target, data.class_vector_dict
-        protocol_table(name, X, y, word_vecs, args.seeds, args.bits)
-        if not args.skip_generalised:
-            generalised_table(name, X, y, word_vecs, args.seeds, args.bits)
+    parts = 1 if args.skip_generalised else 2
+    n_fits = parts * len(args.datasets) * len(args.seeds) * len(hashers(0)) * len(args.bits)
+    with progress_bar(total=n_fits, desc="bench_zero_shot", unit="fit") as bar:
+        for name in args.datasets:
+            bar.set_postfix(dataset=name)
+            data = LOADERS[name]()
+            X, y, word_vecs = data.data, data.target, data.class_vector_dict
+            protocol_table(name, X, y, word_vecs, args.seeds, args.bits, bar)
+            if not args.skip_generalised:
+                generalised_table(name, X, y, word_vecs, args.seeds, args.bits, bar)
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 

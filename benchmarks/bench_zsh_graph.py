@@ -29,6 +29,7 @@ import sys
 import numpy as np
 
 from zeroshash import ZSHHasher
+from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.metrics import mean_average_precision
 from zeroshash.model_selection import zero_shot_retrieval_split
@@ -57,25 +58,34 @@ def main(argv=None):
 
     print(f"{'dataset':>8} {'bits':>4} {'weight':>7} {'val mAP':>8} {'test mAP':>9}  "
           "per-split test")
-    for loader in (load_animals, load_fashion):
-        data = loader()
-        X, y, wv = data.data, data.target, data.class_vector_dict
-        for bits in args.bits:
-            for weight in args.graph_weights:
-                params = dict(bits=bits, graph_weight=weight, graph=args.graph, random_state=0)
-                val, test = [], []
-                for seed in range(args.splits):
-                    split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
-                    test.append(unseen_map(params, X, y, split, wv))
-                    seen_idx = split.train
-                    pseudo = zero_shot_retrieval_split(
-                        y[seen_idx], n_unseen=2, random_state=seed
-                    )
-                    val.append(unseen_map(params, X[seen_idx], y[seen_idx], pseudo, wv))
-                name = loader.__name__.removeprefix("load_")
-                per_split = " ".join(f"{t:.3f}" for t in test)
-                print(f"{name:>8} {bits:4d} {weight:7.0e} {np.mean(val):8.4f} "
-                      f"{np.mean(test):9.4f}  {per_split}", flush=True)
+    loaders = (load_animals, load_fashion)
+    # One step per split: its test fit and its pseudo-unseen (validation) fit.
+    steps = len(loaders) * len(args.bits) * len(args.graph_weights) * args.splits
+    with progress_bar(total=steps, desc="bench_zsh_graph", unit="split") as bar:
+        for loader in loaders:
+            name = loader.__name__.removeprefix("load_")
+            bar.set_postfix(dataset=name)
+            data = loader()
+            X, y, wv = data.data, data.target, data.class_vector_dict
+            for bits in args.bits:
+                for weight in args.graph_weights:
+                    params = dict(bits=bits, graph_weight=weight, graph=args.graph,
+                                  random_state=0)
+                    val, test = [], []
+                    for seed in range(args.splits):
+                        bar.set_postfix(dataset=name, bits=bits, weight=f"{weight:.0e}",
+                                        split=seed)
+                        split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
+                        test.append(unseen_map(params, X, y, split, wv))
+                        seen_idx = split.train
+                        pseudo = zero_shot_retrieval_split(
+                            y[seen_idx], n_unseen=2, random_state=seed
+                        )
+                        val.append(unseen_map(params, X[seen_idx], y[seen_idx], pseudo, wv))
+                        bar.update()
+                    per_split = " ".join(f"{t:.3f}" for t in test)
+                    write_line(f"{name:>8} {bits:4d} {weight:7.0e} {np.mean(val):8.4f} "
+                               f"{np.mean(test):9.4f}  {per_split}")
     return 0
 
 

@@ -36,6 +36,7 @@ from _reference_zsh import reference_zsh  # noqa: E402
 
 from zeroshash import ZSHHasher, pack_bits  # noqa: E402
 from zeroshash._kernel_map import project_rbf  # noqa: E402
+from zeroshash._progress import progress_bar, write_line  # noqa: E402
 from zeroshash.datasets import load_animals, load_fashion  # noqa: E402
 from zeroshash.metrics import mean_average_precision  # noqa: E402
 from zeroshash.model_selection import zero_shot_retrieval_split  # noqa: E402
@@ -66,28 +67,36 @@ def main():
     print(f"{'dataset':>8} {'bits':>4} {'seed':>4} | {'published':>9} {'ZSH':>7} {'ratio':>6} "
           f"| {'ZSH-old':>7} {'ratio':>6}")
     ratios = {"ZSH": [], "ZSH-old": []}
-    for name in datasets:
-        data = LOADERS[name]()
-        X, y = data.data, data.target
-        for seed in args.seeds:
-            split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
-            Xt, yt = X[split.train], y[split.train]
-            C_train = data.class_vectors[np.unique(yt)].astype(np.float64)
-            q, db = split.query, split.database
-            for bits in args.bits:
-                scores = {}
-                codes = published_codes(Xt, yt, C_train, X, bits, seed)
-                scores["published"] = mean_average_precision(
-                    codes[q], codes[db], y[q], y[db], bits=bits)
-                for label, extra in (("ZSH", {}), ("ZSH-old", OLD)):
-                    zsh = ZSHHasher(bits=bits, random_state=seed, **extra)
-                    codes = zsh.fit(Xt, yt, data.class_vectors).encode(X)
-                    scores[label] = mean_average_precision(
+    # Three fits per cell: the published loop, ZSH, ZSH-old.
+    n_fits = 3 * len(datasets) * len(args.seeds) * len(args.bits)
+    with progress_bar(total=n_fits, desc="bench_zsh_published", unit="fit") as bar:
+        for name in datasets:
+            bar.set_postfix(dataset=name)
+            data = LOADERS[name]()
+            X, y = data.data, data.target
+            for seed in args.seeds:
+                split = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
+                Xt, yt = X[split.train], y[split.train]
+                C_train = data.class_vectors[np.unique(yt)].astype(np.float64)
+                q, db = split.query, split.database
+                for bits in args.bits:
+                    scores = {}
+                    bar.set_postfix(dataset=name, seed=seed, bits=bits, method="published")
+                    codes = published_codes(Xt, yt, C_train, X, bits, seed)
+                    scores["published"] = mean_average_precision(
                         codes[q], codes[db], y[q], y[db], bits=bits)
-                    ratios[label].append(scores[label] / scores["published"])
-                print(f"{name:>8} {bits:4d} {seed:4d} | {scores['published']:9.4f} "
-                      f"{scores['ZSH']:7.4f} {ratios['ZSH'][-1]:6.3f} | "
-                      f"{scores['ZSH-old']:7.4f} {ratios['ZSH-old'][-1]:6.3f}", flush=True)
+                    bar.update()
+                    for label, extra in (("ZSH", {}), ("ZSH-old", OLD)):
+                        bar.set_postfix(dataset=name, seed=seed, bits=bits, method=label)
+                        zsh = ZSHHasher(bits=bits, random_state=seed, **extra)
+                        codes = zsh.fit(Xt, yt, data.class_vectors).encode(X)
+                        scores[label] = mean_average_precision(
+                            codes[q], codes[db], y[q], y[db], bits=bits)
+                        ratios[label].append(scores[label] / scores["published"])
+                        bar.update()
+                    write_line(f"{name:>8} {bits:4d} {seed:4d} | {scores['published']:9.4f} "
+                               f"{scores['ZSH']:7.4f} {ratios['ZSH'][-1]:6.3f} | "
+                               f"{scores['ZSH-old']:7.4f} {ratios['ZSH-old'][-1]:6.3f}")
     for label, values in ratios.items():
         print(f"\n{label}: mean ratio to the published code {np.mean(values):.3f} over "
               f"{len(values)} cells (min {np.min(values):.3f}, max {np.max(values):.3f})")

@@ -40,6 +40,7 @@ import time
 import numpy as np
 
 from zeroshash import DoubleBitHasher, get_hasher
+from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.metrics import mean_average_precision
 from zeroshash.model_selection import zero_shot_retrieval_split
@@ -83,33 +84,42 @@ def main(argv=None):
           f"per split\n")
     start = time.perf_counter()
     cells = {}
-    for name in args.datasets:
-        data = LOADERS[name]()
-        X, y = data.data, data.target
-        for bits in args.bits:
-            val, test, picks = {}, {}, []
-            for seed in args.seeds:
-                outer = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
-                X_seen, y_seen = X[outer.train], y[outer.train]
-                inner = [zero_shot_retrieval_split(y_seen, n_unseen=2,
-                                                   random_state=10_000 + 100 * seed + j)
-                         for j in range(args.inner)]
-                split_val = {}
-                for method, hasher in candidates(seed, bits).items():
-                    split_val[method] = np.mean([unseen_map(hasher, X_seen, y_seen, s)
-                                                 for s in inner])
-                    val.setdefault(method, []).append(split_val[method])
-                    test.setdefault(method, []).append(unseen_map(hasher, X, y, outer))
-                picks.append(max(split_val, key=split_val.get))
-            cells[name, bits] = {m: float(np.mean(v)) for m, v in val.items()}
-            print(f"{name} {bits} bits: validation mAP (seen classes only) "
-                  + ", ".join(f"{m} {np.mean(v):.4f}" for m, v in val.items()))
-            picked_test = [test[m][i] for i, m in enumerate(picks)]
-            print(f"{'':>{len(name) + 9}}per-split pick {picks}; its test mAP "
-                  f"{np.mean(picked_test):.4f}; test mAP per candidate "
-                  + ", ".join(f"{m} {np.mean(v):.4f}" for m, v in test.items()),
-                  flush=True)
-        print()
+    # Per candidate and outer split: one fit per inner draw, one on the outer split.
+    n_fits = (len(args.datasets) * len(args.bits) * len(args.seeds)
+              * len(candidates(0, args.bits[0])) * (args.inner + 1))
+    with progress_bar(total=n_fits, desc="select_zero_shot", unit="fit") as bar:
+        for name in args.datasets:
+            bar.set_postfix(dataset=name)
+            data = LOADERS[name]()
+            X, y = data.data, data.target
+            for bits in args.bits:
+                val, test, picks = {}, {}, []
+                for seed in args.seeds:
+                    outer = zero_shot_retrieval_split(y, n_unseen=3, random_state=seed)
+                    X_seen, y_seen = X[outer.train], y[outer.train]
+                    inner = [zero_shot_retrieval_split(y_seen, n_unseen=2,
+                                                       random_state=10_000 + 100 * seed + j)
+                             for j in range(args.inner)]
+                    split_val = {}
+                    for method, hasher in candidates(seed, bits).items():
+                        bar.set_postfix(dataset=name, bits=bits, seed=seed, method=method)
+                        inner_maps = []
+                        for s in inner:
+                            inner_maps.append(unseen_map(hasher, X_seen, y_seen, s))
+                            bar.update()
+                        split_val[method] = np.mean(inner_maps)
+                        val.setdefault(method, []).append(split_val[method])
+                        test.setdefault(method, []).append(unseen_map(hasher, X, y, outer))
+                        bar.update()
+                    picks.append(max(split_val, key=split_val.get))
+                cells[name, bits] = {m: float(np.mean(v)) for m, v in val.items()}
+                write_line(f"{name} {bits} bits: validation mAP (seen classes only) "
+                           + ", ".join(f"{m} {np.mean(v):.4f}" for m, v in val.items()))
+                picked_test = [test[m][i] for i, m in enumerate(picks)]
+                write_line(f"{'':>{len(name) + 9}}per-split pick {picks}; its test mAP "
+                           f"{np.mean(picked_test):.4f}; test mAP per candidate "
+                           + ", ".join(f"{m} {np.mean(v):.4f}" for m, v in test.items()))
+            write_line("")
     dbq = [m for m in next(iter(cells.values())) if m.startswith("DBQ")]
     margin = {m: min(c[m] - c["ITQ"] for c in cells.values()) for m in dbq}
     mean_val = {m: np.mean([c[m] for c in cells.values()]) for m in dbq}
