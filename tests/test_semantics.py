@@ -48,6 +48,16 @@ def test_every_missing_class_is_listed(keyed_vectors):
         class_embeddings({"a": [1.0], "b": [2.0]}, np.array(["a", "b", "c"]))
 
 
+def test_a_missing_class_names_its_missing_words_and_the_file(keyed_vectors, tmp_path):
+    path = tmp_path / "words.txt"
+    keyed_vectors.save_word2vec_format(str(path))
+    with pytest.raises(ValueError) as error:
+        class_embeddings(path, np.array(["Ankle shoe", "cat", "sea-cow"]))
+    message = str(error.value)
+    assert repr(str(path)) in message
+    assert "'Ankle shoe' (missing: shoe)" in message and "'sea-cow' (missing: cow)" in message
+
+
 def test_shape_and_nan_errors():
     with pytest.raises(ValueError, match="3 rows but y has 2 classes"):
         class_embeddings(np.ones((3, 4)), np.array(["a", "b"]))

@@ -183,7 +183,16 @@ class _SubwordVocabulary:
         return True
 
 
-def _from_keyed_vectors(kv, classes) -> np.ndarray:
+def _absent_tokens(name: str, vocabulary) -> list[str]:
+    """The tokens of ``name`` (as :func:`class_name_tokens` splits it) not in ``vocabulary``."""
+    absent = []
+    for part in _SPLIT.split(str(name).lower()):
+        pieces = [part] if part in vocabulary or "-" not in part else part.split("-")
+        absent += [p for p in pieces if p and p not in vocabulary]
+    return absent
+
+
+def _from_keyed_vectors(kv, classes, source: str = "the word vectors") -> np.ndarray:
     # fastText KeyedVectors (bucket > 0) resolve out-of-vocabulary tokens from subwords.
     vocabulary = _SubwordVocabulary() if getattr(kv, "bucket", 0) else kv.key_to_index
     rows, missing = [], []
@@ -194,12 +203,13 @@ def _from_keyed_vectors(kv, classes) -> np.ndarray:
             continue
         tokens = class_name_tokens(key, vocabulary)
         if tokens is None:
-            missing.append(key)
+            absent = _absent_tokens(key, vocabulary)
+            missing.append(f"{key!r} (missing: {', '.join(absent)})" if absent else repr(key))
             continue
         rows.append(np.mean([np.asarray(kv[t], dtype=np.float64) for t in tokens], axis=0))
     if missing:
         raise ValueError(
-            f"no word vector for {len(missing)} class(es): {missing!r} "
+            f"{source} hold(s) no vector for {len(missing)} class(es): {'; '.join(missing)} "
             "(a class name is looked up whole, then token by token; see zeroshash.semantics)"
         )
     return _stack(rows, classes)
@@ -266,7 +276,7 @@ def _from_path(path, classes) -> np.ndarray:
             f"word_vecs={path!r} is read as the path of a word-vector file (a str source is "
             "always a path, never a class name), but there is no file at that path"
         )
-    return _from_keyed_vectors(load_word_vectors(path), classes)
+    return _from_keyed_vectors(load_word_vectors(path), classes, source=repr(path))
 
 
 def class_embeddings(word_vecs, classes) -> np.ndarray:
