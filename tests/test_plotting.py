@@ -189,8 +189,10 @@ def _rows():
 
 def test_code_length_curve_mean_and_band():
     rows = _rows()
-    display = CodeLengthCurveDisplay.from_evaluation(rows, metric="map")
+    display = CodeLengthCurveDisplay.from_evaluation(rows, metric="map",
+                                                     band_kwargs={"alpha": 0.05})
     assert display.methods == ["LSH", "DBQ"]
+    assert display.bands_[0].get_alpha() == 0.05
     np.testing.assert_array_equal(display.bits, [16, 32, 64])
     for i, method in enumerate(display.methods):
         for j, bits in enumerate(display.bits):
@@ -344,7 +346,11 @@ def test_make_results_quick(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "RESULTS.md").is_file()
-    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
-    assert pngs and all((tmp_path / p).stat().st_size > 0 for p in pngs)
-    assert "| animals |" in (tmp_path / "RESULTS.md").read_text()
+    pngs = sorted(p.name for p in (tmp_path / "figures").glob("*.png"))
+    assert pngs == ["hamming_histograms_animals_16bits.png", "map_vs_bits.png",
+                    "pr_curves_animals_16bits.png"]
+    assert all((tmp_path / "figures" / p).stat().st_size > 1000 for p in pngs)
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "| animals | DBQ | 16 |" in text and "(figures/map_vs_bits.png)" in text
+    assert not list(tmp_path.rglob("*.tmp"))  # the atomic writes left nothing behind
     assert time.perf_counter() - start < 600

@@ -404,13 +404,17 @@ class CodeLengthCurveDisplay:
         self.metric = metric
         self.metric_label = metric_label
 
-    def plot(self, ax=None, **kwargs: Any) -> CodeLengthCurveDisplay:
+    def plot(self, ax=None, *, band_kwargs: Mapping[str, Any] | None = None,
+             **kwargs: Any) -> CodeLengthCurveDisplay:
         """Draw one line per method (and its min--max band).
 
         Parameters
         ----------
         ax : matplotlib Axes, default=None
             Axes to draw on; None: a new figure.
+        band_kwargs : dict, default=None
+            Passed to matplotlib's ``fill_between`` for the bands (over the defaults:
+            the line's colour, ``alpha=0.2``, no edge).
         **kwargs : dict
             Passed to matplotlib's ``plot`` for every line (over the default dot
             markers).
@@ -438,8 +442,9 @@ class CodeLengthCurveDisplay:
             self.lines_.append(line)
             band = None
             if has_band and np.nan_to_num(high[i] - low[i]).max(initial=0.0) > 0:
-                band = self.ax_.fill_between(bits, low[i], high[i], color=line.get_color(),
-                                             alpha=0.2, linewidth=0)
+                band_style = {"color": line.get_color(), "alpha": 0.2, "linewidth": 0,
+                              **(band_kwargs or {})}
+                band = self.ax_.fill_between(bits, low[i], high[i], **band_style)
             self.bands_.append(band)
         if bits.size and bits.min() > 0:
             self.ax_.set_xscale("log", base=2)
@@ -457,7 +462,8 @@ class CodeLengthCurveDisplay:
 
     @classmethod
     def from_evaluation(cls, rows: Iterable[Mapping], *, metric: str = "map_tie_aware",
-                        radius: int = 2, ax=None, **kwargs: Any) -> CodeLengthCurveDisplay:
+                        radius: int = 2, ax=None, band_kwargs: Mapping[str, Any] | None = None,
+                        **kwargs: Any) -> CodeLengthCurveDisplay:
         """Plot the rows of :func:`zeroshash.model_selection.evaluate`.
 
         Parameters
@@ -474,6 +480,8 @@ class CodeLengthCurveDisplay:
             The radius ``"precision_r"`` was measured at (``evaluate``'s ``radius``),
             for the axis label.
         ax : matplotlib Axes, default=None
+        band_kwargs : dict, default=None
+            Passed to matplotlib's ``fill_between`` for the min--max bands.
         **kwargs : dict
             Passed to matplotlib's ``plot``.
 
@@ -504,12 +512,13 @@ class CodeLengthCurveDisplay:
         label = METRIC_LABELS.get(metric, metric).format(radius=radius)
         display = cls(bits, mean, methods=methods, scores_min=low, scores_max=high,
                       n_splits=n_splits, metric=metric, metric_label=label)
-        return display.plot(ax=ax, **kwargs)
+        return display.plot(ax=ax, band_kwargs=band_kwargs, **kwargs)
 
     @classmethod
     def from_estimator(cls, hashers: Mapping[str, Any], X: ArrayLike, y: ArrayLike, split, *,
                        bits: Iterable[int] = (16, 32, 64), word_vecs=None,
                        metric: str = "map_tie_aware", radius: int = 2, ax=None,
+                       band_kwargs: Mapping[str, Any] | None = None,
                        **kwargs: Any) -> CodeLengthCurveDisplay:
         """Score hashers at several code lengths with ``evaluate``, then plot.
 
@@ -529,6 +538,8 @@ class CodeLengthCurveDisplay:
         radius : int, default=2
             Hamming radius of ``"precision_r"``.
         ax : matplotlib Axes, default=None
+        band_kwargs : dict, default=None
+            Passed to matplotlib's ``fill_between`` for the min--max bands.
         **kwargs : dict
             Passed to matplotlib's ``plot``.
 
@@ -546,7 +557,8 @@ class CodeLengthCurveDisplay:
         bits = tuple(bits)
         rows = [row for s in splits for row in evaluate(hashers, X, y, s, bits=bits,
                                                         word_vecs=word_vecs, radius=radius)]
-        return cls.from_evaluation(rows, metric=metric, radius=radius, ax=ax, **kwargs)
+        return cls.from_evaluation(rows, metric=metric, radius=radius, ax=ax,
+                                   band_kwargs=band_kwargs, **kwargs)
 
 
 def _check_labels(query_labels, db_labels, n_query: int, n_db: int):
