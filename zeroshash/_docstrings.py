@@ -40,6 +40,15 @@ n_sweeps : int, default={default}
     "normalize_word_vecs": """\
 normalize_word_vecs : bool, default={default}
     Scale each class vector to unit length before fitting.""",
+    "n_jobs": """\
+n_jobs : int or None, default={default}
+    Threads of the fit's linear algebra (BLAS) and OpenMP loops; encoding is not
+    limited, and no fit runs numba kernels. None means 1 unless in a
+    :func:`joblib.parallel_config` context, -1 all cores, -2 all but one; never more
+    than the count already in force (``threadpoolctl.threadpool_limits``,
+    ``OMP_NUM_THREADS``, a joblib worker's cap). One thread by default because BLAS
+    threads spin while they wait for each other, so a fit beside one other busy process
+    slows many times over, while a second thread saves little on an idle machine.""",
     "word_vecs": """\
 word_vecs : array-like, dict, KeyedVectors, callable or path, default=None
     Class vectors given at construction (so Pipelines and GridSearchCV can carry

@@ -33,10 +33,12 @@ import sys
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
+from functools import cache
 from numbers import Integral, Real
 
 import numpy as np
 import sklearn
+from joblib import effective_n_jobs
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -51,16 +53,21 @@ from sklearn.utils.validation import (
     column_or_1d,
     validate_data,
 )
+from threadpoolctl import ThreadpoolController
 
 from ._bits import pack_bits
 from .semantics import class_embeddings
 
-__all__ = ["BaseHasher"]
+__all__ = ["BaseHasher", "fit_threads"]
 
 # Parameter constraints the family's members share (sklearn's _param_validation).
 NONNEGATIVE = [Interval(Real, 0, None, closed="left")]
 POSITIVE = [Interval(Real, 0, None, closed="neither")]
 POSITIVE_INT = [Interval(Integral, 1, None, closed="left")]
+#: joblib's n_jobs: a nonzero int (-1 all cores, -2 all but one...) or None.
+N_JOBS = [
+    Interval(Integral, None, -1, closed="right"), Interval(Integral, 1, None, closed="left"), None,
+]
 
 # Where a warning raised inside a fit is attributed: the first frame outside these.
 _LIBRARY_DIRS = tuple(
@@ -79,6 +86,39 @@ def caller_stacklevel() -> int:
     while frame.f_back is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
         frame, level = frame.f_back, level + 1
     return level
+
+
+@cache
+def _threadpools() -> ThreadpoolController:
+    """The process's BLAS and OpenMP thread pools, found once (a scan takes milliseconds).
+
+    Every library a fit uses (numpy's and scipy's BLAS, scikit-learn's OpenMP) is loaded
+    by ``import zeroshash``, so the first scan already holds them.
+    """
+    return ThreadpoolController()
+
+
+@contextmanager
+def fit_threads(n_jobs):
+    """Run the block with BLAS and OpenMP on at most ``effective_n_jobs(n_jobs)`` threads.
+
+    ``n_jobs`` follows joblib (:func:`joblib.effective_n_jobs`): None means 1 unless
+    inside a ``joblib.parallel_config(n_jobs=...)`` context, -1 every core, -2 all but
+    one. The cap only ever lowers the thread count in force, so an enclosing
+    ``threadpoolctl.threadpool_limits``, ``OMP_NUM_THREADS`` or the cap joblib's workers
+    run under (``GridSearchCV(n_jobs=...)``) still holds; inner limits (a method's
+    single-threaded loop) can lower it further. No fit runs numba kernels, so numba's
+    threads are left alone.
+    """
+    wanted = effective_n_jobs(n_jobs)
+    controller = _threadpools()
+    limits = {}
+    for api in ("blas", "openmp"):
+        pools = controller.select(user_api=api).lib_controllers
+        if pools:
+            limits[api] = min(wanted, *(pool.num_threads for pool in pools))
+    with controller.limit(limits=limits):
+        yield
 
 
 @contextmanager
@@ -104,11 +144,13 @@ class BaseHasher(
     """Base class for hashers: real features in, binary codes out.
 
     Not meant to be used directly; see the concrete hashers. Parameters common to
-    the family are ``bits`` (code length, an int >= 1) and ``random_state``.
+    the family are ``bits`` (code length, an int >= 1), ``n_jobs`` (threads of the fit,
+    applied here around ``_fit`` by :func:`fit_threads`) and ``random_state``.
     """
 
     _parameter_constraints: dict = {
         "bits": POSITIVE_INT,
+        "n_jobs": N_JOBS,
         "random_state": ["random_state"],
     }
 
@@ -130,7 +172,7 @@ class BaseHasher(
     _fitted_attributes: tuple = ()
 
     @abstractmethod
-    def __init__(self, bits: int = 64, *, random_state=None):
+    def __init__(self, bits: int = 64, *, n_jobs: int | None = None, random_state=None):
         self._store_params(locals())
 
     def _store_params(self, params: dict) -> None:
@@ -176,7 +218,8 @@ class BaseHasher(
         """Validate, resolve the class vectors and ``_fit``; on failure change nothing.
 
         ``inputs`` are a subclass's further fit inputs (e.g. a second modality), passed
-        on to its ``_fit`` as keywords.
+        on to its ``_fit`` as keywords. ``_fit`` runs on the threads ``n_jobs`` allows
+        (:func:`fit_threads`), so no method sets its own.
         """
         with all_or_nothing(self):
             X, y = self._validate_fit_data(X, y)
@@ -192,7 +235,8 @@ class BaseHasher(
                         stacklevel=caller_stacklevel(),
                     )
                 class_vectors = None
-            self._fit(X, y, class_vectors, **inputs)
+            with fit_threads(getattr(self, "n_jobs", None)):
+                self._fit(X, y, class_vectors, **inputs)
         return self
 
     def _validate_X(self, X, *, reset: bool):

@@ -171,6 +171,7 @@ class AsymmetricHasher(SemanticKernelHasher):
         Stop stage 2 early when an iteration lowers its objective by less than
         ``tol * objective`` (stage 1 stops when a sweep flips nothing).
     %(word_vecs)s
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial class codes.
 
@@ -257,7 +258,7 @@ class AsymmetricHasher(SemanticKernelHasher):
         n_anchors: int = 1000, nu: float = 1.0, hash_ridge: float = 1e-2,
         semantic_ridge: float = 1.0, normalize_word_vecs: bool = True,
         max_iter: int = 20, n_sweeps: int = 3, tol: float = 1e-5,
-        word_vecs=None, random_state=None,
+        word_vecs=None, n_jobs: int | None = None, random_state=None,
     ):
         self._store_params(locals())
 

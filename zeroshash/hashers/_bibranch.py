@@ -142,6 +142,7 @@ class BiBranchHasher(SemanticKernelHasher):
     %(n_sweeps)s
     %(tol)s
     %(word_vecs)s
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial class codes.
 
@@ -221,7 +222,7 @@ class BiBranchHasher(SemanticKernelHasher):
         n_anchors: int = 1000, nu: float = 1e-2, hash_ridge: float = 1e-2,
         semantic_ridge: float = 1.0, margin="auto", normalize_word_vecs: bool = True,
         max_iter: int = 10, n_sweeps: int = 5, tol: float = 1e-5,
-        word_vecs=None, random_state=None,
+        word_vecs=None, n_jobs: int | None = None, random_state=None,
     ):
         self._store_params(locals())
 

@@ -217,6 +217,7 @@ class COSDISHHasher(BaseHasher):
         Ridge of the linear hash function on standardised features (published: 1).
     balanced_similarity : bool, default=False
         Weight dissimilar pairs ``-r`` instead of -1 (see Deviations).
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the initial codes and the sampled columns.
 
@@ -287,6 +288,7 @@ class COSDISHHasher(BaseHasher):
         n_sweeps: int = 3,
         hash_ridge: float = 1.0,
         balanced_similarity: bool = False,
+        n_jobs: int | None = None,
         random_state=None,
     ):
         self._store_params(locals())
@@ -295,7 +297,7 @@ class COSDISHHasher(BaseHasher):
         rng = check_random_state(self.random_state)
         n_columns = self.bits if self.n_columns is None else self.n_columns
         # The code loop's products are small (n x |Omega| x q): BLAS threads cost more in
-        # synchronisation than they save, and far more on a busy machine.
+        # synchronisation than they save, whatever n_jobs allows (this only lowers its cap).
         with threadpool_limits(limits=1, user_api="blas"):
             B, objective = cosdish_codes(
                 y, self.bits, n_columns, self.max_iter, self.n_sweeps, rng,

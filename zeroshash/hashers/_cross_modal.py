@@ -176,6 +176,7 @@ class CrossModalHasher(SemanticKernelHasher):
     %(max_iter)s
     %(tol)s
     %(word_vecs)s
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial codes.
 
@@ -255,7 +256,8 @@ class CrossModalHasher(SemanticKernelHasher):
         heat_bandwidth: float | None = None,
         n_anchors: int = 1000, nu: float = 0.05, hash_ridge: float = 1e-2,
         semantic_ridge: float = 1e-2, normalize_word_vecs: bool = True,
-        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, random_state=None,
+        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, n_jobs: int | None = None,
+        random_state=None,
     ):
         self._store_params(locals())
 

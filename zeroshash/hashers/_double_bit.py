@@ -124,6 +124,7 @@ class DoubleBitHasher(BaseHasher):
         total scatter, ITQ rotation, thresholds) but not the within-class scatter, and
         are not a class (``classes_`` leaves the value out). Using the database this
         way is transductive: the codes then depend on the collection being indexed.
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds ITQ's initial rotation.
 
@@ -196,6 +197,7 @@ class DoubleBitHasher(BaseHasher):
         n_components: int = 256,
         max_iter: int = 50,
         unlabeled_label: int | str | None = None,
+        n_jobs: int | None = None,
         random_state=None,
     ):
         self._store_params(locals())

@@ -127,6 +127,7 @@ class KSHHasher(BaseHasher):
     tol : float, default=1e-2
         Stop a bit's gradient descent when the surrogate cost changes by at most
         ``tol`` per labelled sample (the published test).
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the labelled subset and the anchors.
 
@@ -201,6 +202,7 @@ class KSHHasher(BaseHasher):
         n_labeled: int = 1000,
         max_iter: int = 500,
         tol: float = 1e-2,
+        n_jobs: int | None = None,
         random_state=None,
     ):
         self._store_params(locals())

@@ -26,6 +26,7 @@ class LSHHasher(BaseHasher):
         Code length.
     center : bool, default=True
         Subtract the training mean before projecting.
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the projections.
 
@@ -63,7 +64,10 @@ class LSHHasher(BaseHasher):
         "mean_", "projection_",
     )
 
-    def __init__(self, bits: int = 64, *, center: bool = True, random_state=None):
+    def __init__(
+        self, bits: int = 64, *, center: bool = True, n_jobs: int | None = None,
+        random_state=None,
+    ):
         self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):

@@ -130,6 +130,7 @@ class PartAlignHasher(SemanticKernelHasher):
     %(tol)s
     %(normalize_word_vecs)s
     %(word_vecs)s
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds k-means, the masked patches, the anchors and the initial codes.
 
@@ -208,7 +209,8 @@ class PartAlignHasher(SemanticKernelHasher):
         mix_ratio: float = 1 / 3, mask_ratio: float = 1 / 3, reconstruction_weight: float = 1.0,
         n_anchors: int = 1000, nu: float = 1e-5, hash_ridge: float = 1e-2,
         semantic_ridge: float = 1.0, normalize_word_vecs: bool = True,
-        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, random_state=None,
+        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, n_jobs: int | None = None,
+        random_state=None,
     ):
         self._store_params(locals())
 

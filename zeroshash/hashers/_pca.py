@@ -34,6 +34,7 @@ class PCAHasher(BaseHasher):
     ----------
     bits : int, default=64
         Code length; at most ``min(n_samples, n_features)``.
+    %(n_jobs)s
 
     Attributes
     ----------
@@ -63,13 +64,15 @@ class PCAHasher(BaseHasher):
     (3, 1)
     """
 
-    _parameter_constraints: dict = {"bits": BaseHasher._parameter_constraints["bits"]}
+    _parameter_constraints: dict = {  # deterministic: no random_state
+        key: BaseHasher._parameter_constraints[key] for key in ("bits", "n_jobs")
+    }
 
     _fitted_attributes = (
         "mean_", "components_",
     )
 
-    def __init__(self, bits: int = 64):  # deterministic: no random_state
+    def __init__(self, bits: int = 64, *, n_jobs: int | None = None):  # no random_state
         self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):
@@ -96,6 +99,7 @@ class ITQHasher(BaseHasher):
         Code length; at most ``min(n_samples, n_features)``.
     max_iter : int, default=50
         Rotation iterations (the paper's 50).
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the initial random rotation.
 
@@ -141,7 +145,9 @@ class ITQHasher(BaseHasher):
         "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_",
     )
 
-    def __init__(self, bits: int = 64, *, max_iter: int = 50, random_state=None):
+    def __init__(
+        self, bits: int = 64, *, max_iter: int = 50, n_jobs: int | None = None, random_state=None,
+    ):
         self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):

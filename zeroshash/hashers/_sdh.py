@@ -85,6 +85,7 @@ class SDHHasher(AlternatingKernelHasher):
     restart_codes : bool, default=False
         Start each B-step from zero codes, as ``SDH.m`` does (the objective may
         then increase); False continues from the current codes.
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial codes.
 
@@ -137,7 +138,7 @@ class SDHHasher(AlternatingKernelHasher):
         n_anchors: int = 1000, nu: float = 1e-5, hash_ridge: float = 1e-2,
         semantic_ridge: float = 1.0,
         max_iter: int = 5, n_sweeps: int = 10, tol: float = 1e-5, restart_codes: bool = False,
-        random_state=None,
+        n_jobs: int | None = None, random_state=None,
     ):
         self._store_params(locals())
 

@@ -47,6 +47,7 @@ class SpectralHasher(BaseHasher):
     ----------
     bits : int, default=64
         Code length.
+    %(n_jobs)s
 
     Attributes
     ----------
@@ -83,13 +84,15 @@ class SpectralHasher(BaseHasher):
     (2, 8)
     """
 
-    _parameter_constraints: dict = {"bits": BaseHasher._parameter_constraints["bits"]}
+    _parameter_constraints: dict = {  # deterministic: no random_state
+        key: BaseHasher._parameter_constraints[key] for key in ("bits", "n_jobs")
+    }
 
     _fitted_attributes = (
         "components_", "mn_", "mx_", "modes_",
     )
 
-    def __init__(self, bits: int = 64):  # deterministic: no random_state
+    def __init__(self, bits: int = 64, *, n_jobs: int | None = None):  # no random_state
         self._store_params(locals())
 
     def _fit(self, X, y, class_vectors):

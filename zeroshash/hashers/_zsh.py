@@ -103,6 +103,7 @@ class ZSHHasher(SemanticKernelHasher):
         Alternating iterations (the published setting).
     %(tol)s
     %(word_vecs)s
+    %(n_jobs)s
     random_state : int, RandomState instance or None, default=None
         Seeds the anchors and the initial ``B``, ``W``, ``R``.
 
@@ -166,7 +167,8 @@ class ZSHHasher(SemanticKernelHasher):
         n_anchors: int = 1000, nu: float = 1e-5, hash_ridge: float = 100.0,
         semantic_ridge: float = 1.0, rotate: bool = True, normalize_word_vecs: bool = True,
         graph_weight: float = 0.0, graph: str = "anchor", n_neighbors: int = 10,
-        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, random_state=None,
+        max_iter: int = 10, tol: float = 1e-5, word_vecs=None, n_jobs: int | None = None,
+        random_state=None,
     ):
         self._store_params(locals())
 
@@ -251,7 +253,8 @@ class ZSHHasher(SemanticKernelHasher):
             return self._objective(Y, s, graph_gram)
 
         # The loop's products are skinny (r columns): below ~1 GFLOP each, BLAS threads
-        # cost more in synchronisation than they save (measured on 2 cores).
+        # cost more in synchronisation than they save (measured on 2 cores). This only
+        # lowers the fit's cap (n_jobs, set by the base class); None keeps that cap.
         loop_threads = 1 if n * Phi.shape[1] * r < 1e9 else None
         with threadpool_limits(limits=loop_threads, user_api="blas"):
             self._alternate(step)
