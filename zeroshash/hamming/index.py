@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from typing import Any
 
 import numba
@@ -31,6 +33,97 @@ from ._validation import (
 
 _METHODS = ("brute", "mih")
 _STATE_VERSION = 1
+# Serialises parallel kernel launches under numba's "workqueue" threading layer, the one
+# layer that is not threadsafe (concurrent launches abort the process).
+_LAUNCH_LOCK = threading.Lock()
+
+
+def _launch_guard() -> contextlib.AbstractContextManager:
+    """Context for launching a ``parallel=True`` kernel from any thread."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet; this launch picks the layer
+        return _LAUNCH_LOCK
+    return _LAUNCH_LOCK if layer == "workqueue" else contextlib.nullcontext()
+
+
+class _Snapshot:
+    """One state of an index: everything a search reads, read once.
+
+    A snapshot never changes after it is published. ``buffer`` is word-major storage
+    ``(n_words, capacity)`` and ``id_buffer`` ``(capacity,)``, of which the first ``n``
+    items are the index. A later ``add`` may write items past ``n`` into the same buffers
+    (amortised growth, like a vector) but never touches the first ``n``: the current
+    snapshot always has the largest ``n`` of the snapshots sharing its buffers, and
+    ``remove_ids`` writes new buffers. The kernels need C-contiguous ``(n_words, n)``
+    columns, which ``buffer[:, :n]`` is only when ``n_words == 1`` or the buffer is full;
+    otherwise :meth:`columns` makes a compact copy once. Derived data (that copy, the MIH
+    tables) is built under the snapshot's lock and published once.
+    """
+
+    __slots__ = ("buffer", "id_buffer", "n", "next_id", "_lock", "_columns", "_tables")
+
+    def __init__(self, buffer: np.ndarray, id_buffer: np.ndarray, n: int, next_id: int):
+        self.buffer = buffer
+        self.id_buffer = id_buffer
+        self.n = n
+        self.next_id = next_id
+        self._lock = threading.Lock()
+        self._columns: np.ndarray | None = None
+        self._tables: tuple[int | None, MultiIndexTables] | None = None
+
+    @classmethod
+    def of(cls, columns: np.ndarray, ids: np.ndarray, next_id: int) -> _Snapshot:
+        """Snapshot of full buffers (``columns`` C-contiguous, possibly read-only)."""
+        return cls(columns, ids, int(ids.shape[0]), int(next_id))
+
+    @property
+    def ids(self) -> np.ndarray:
+        view = self.id_buffer[: self.n]
+        view.flags.writeable = False
+        return view
+
+    def columns(self) -> np.ndarray:
+        """Read-only C-contiguous word-major codes ``(n_words, n)``."""
+        columns = self._columns
+        if columns is None:
+            with self._lock:
+                if self._columns is None:
+                    view = self.buffer[:, : self.n]
+                    if not view.flags.c_contiguous:
+                        view = np.ascontiguousarray(view)
+                    view.flags.writeable = False
+                    self._columns = view
+                columns = self._columns
+        return columns
+
+    def tables(self, bits: int, n_substrings: int | None) -> MultiIndexTables:
+        """The MIH tables over this snapshot, built by the first caller only."""
+        cached = self._tables
+        if cached is None or cached[0] != n_substrings:
+            columns = self.columns()
+            with self._lock:
+                cached = self._tables
+                if cached is None or cached[0] != n_substrings:
+                    cached = (n_substrings, MultiIndexTables(columns, bits, n_substrings))
+                    self._tables = cached
+        return cached[1]
+
+    def appended(self, rows: np.ndarray, ids: np.ndarray, next_id: int) -> _Snapshot:
+        """A new snapshot with item-major words ``rows`` ``(b, n_words)`` appended."""
+        n, b = self.n, rows.shape[0]
+        buffer, id_buffer = self.buffer, self.id_buffer
+        if n + b > buffer.shape[1] or not buffer.flags.writeable or not id_buffer.flags.writeable:
+            # Geometric growth: n items added in any batches are copied O(1) times each
+            # on average. A first add allocates exactly its size.
+            capacity = max(n + b, 2 * n)
+            buffer = np.empty((buffer.shape[0], capacity), dtype=np.uint64)
+            id_buffer = np.empty(capacity, dtype=np.int64)
+            buffer[:, :n] = self.buffer[:, :n]
+            id_buffer[:n] = self.id_buffer[:n]
+        buffer[:, n : n + b] = rows.T
+        id_buffer[n : n + b] = ids
+        return _Snapshot(buffer, id_buffer, n + b, next_id)
 
 
 class HammingIndex:
@@ -69,6 +162,30 @@ class HammingIndex:
     **Ids.** Without explicit ids, items get consecutive ids starting after the
     largest id used so far (0, 1, 2, ... for a fresh index). Ids are unique.
 
+    **Thread safety.** An index may be shared by threads. ``search`` and
+    ``range_search`` may run concurrently with each other and with ``add`` and
+    ``remove_ids``; their kernels release the GIL, so searches from several threads run
+    in parallel, and their results are identical to serial calls. Each call reads the
+    index once, as an immutable snapshot: a search concurrent with ``add`` or
+    ``remove_ids`` sees the index entirely before or entirely after that change, never
+    a mix. ``add`` and ``remove_ids`` are atomic and serialised by a lock (concurrent
+    adds all land, in an unspecified order). ``len``, ``ids``, ``reconstruct_all``,
+    ``save``, pickling and ``to_faiss`` each read one snapshot too; two such calls in a
+    row may of course see different states if another thread writes in between. The
+    multi-index tables are built once per state, by the first search that needs them,
+    while other searches wait for them. Changing the attributes (``method``,
+    ``n_jobs``, ``n_substrings``) while other threads use the index is not supported.
+    Under numba's ``"workqueue"`` threading layer, which is not threadsafe, parallel
+    kernel launches are serialised (the ``"omp"`` and ``"tbb"`` layers run them
+    concurrently).
+
+    **Adding in batches.** Codes are stored in a buffer that grows geometrically, so
+    adding ``n`` items in any number of batches costs ``O(n)`` copying in total, as one
+    ``add`` does. With codes longer than 64 bits the first search after an ``add``
+    also makes one compact copy of the codes (the kernels need them contiguous), as it
+    rebuilds the multi-index tables: adding in batches and searching once is cheap,
+    interleaving many small adds with searches costs ``O(n)`` per search.
+
     Examples
     --------
     >>> import numpy as np
@@ -99,15 +216,29 @@ class HammingIndex:
         ):
             raise TypeError(f"n_substrings must be None or an int; got {n_substrings!r}")
         self.n_substrings = None if n_substrings is None else int(n_substrings)
-        self._columns = np.zeros((n_words(self.bits), 0), dtype=np.uint64)
-        self._ids = np.zeros(0, dtype=np.int64)
-        self._next_id = 0
-        self._tables: MultiIndexTables | None = None
+        self._write_lock = threading.Lock()
+        self._snapshot = _Snapshot.of(
+            np.zeros((n_words(self.bits), 0), dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
+        )
+
+    # The state as a search sees it; read ``self._snapshot`` once per call.
+
+    @property
+    def _columns(self) -> np.ndarray:
+        return self._snapshot.columns()
+
+    @property
+    def _ids(self) -> np.ndarray:
+        return self._snapshot.ids
+
+    @property
+    def _next_id(self) -> int:
+        return self._snapshot.next_id
 
     # -- contents -------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return int(self._ids.shape[0])
+        return self._snapshot.n
 
     def __repr__(self) -> str:
         return (
@@ -128,9 +259,7 @@ class HammingIndex:
         >>> index.ids
         array([7, 3])
         """
-        view = self._ids.view()
-        view.flags.writeable = False
-        return view
+        return self._snapshot.ids
 
     def reconstruct_all(self) -> np.ndarray:
         """Packed codes of all items in index order, ``(len(self), ceil(bits/8))`` uint8.
@@ -144,7 +273,7 @@ class HammingIndex:
         >>> index.reconstruct_all()
         array([[129, 128]], dtype=uint8)
         """
-        return columns_to_packed(self._columns, self.bits)
+        return columns_to_packed(self._snapshot.columns(), self.bits)
 
     def add(self, codes: Any, ids: Any = None) -> None:
         """Append codes to the index.
@@ -168,23 +297,22 @@ class HammingIndex:
         """
         packed = as_packed_codes(codes, self.bits, "codes")
         n_new = packed.shape[0]
-        if ids is None:
-            new_ids = np.arange(self._next_id, self._next_id + n_new, dtype=np.int64)
-        else:
-            new_ids = check_ids(ids, n_new)
-            clash = new_ids[np.isin(new_ids, self._ids)]
-            if clash.size:
-                raise ValueError(f"ids already in the index: {clash[:10].tolist()}")
-        if len(self) + n_new >= 2**31 - 1 and self.method == "mih":
-            raise ValueError("multi-index hashing supports fewer than 2**31 - 1 items")
-        if n_new == 0:
-            return
-        self._columns = np.ascontiguousarray(
-            np.concatenate([self._columns, packed_to_columns(packed)], axis=1)
-        )
-        self._ids = np.concatenate([self._ids, new_ids])
-        self._next_id = max(self._next_id, int(new_ids.max()) + 1)
-        self._tables = None
+        given = None if ids is None else check_ids(ids, n_new)
+        with self._write_lock:
+            snap = self._snapshot
+            if given is None:
+                new_ids = np.arange(snap.next_id, snap.next_id + n_new, dtype=np.int64)
+            else:
+                new_ids = given
+                clash = new_ids[np.isin(new_ids, snap.ids)]
+                if clash.size:
+                    raise ValueError(f"ids already in the index: {clash[:10].tolist()}")
+            if snap.n + n_new >= 2**31 - 1 and self.method == "mih":
+                raise ValueError("multi-index hashing supports fewer than 2**31 - 1 items")
+            if n_new == 0:
+                return
+            next_id = max(snap.next_id, int(new_ids.max()) + 1)
+            self._snapshot = snap.appended(packed_to_rows(packed), new_ids, next_id)
 
     def remove_ids(self, ids: Any) -> int:
         """Remove the items with the given ids; return how many were removed.
@@ -205,12 +333,14 @@ class HammingIndex:
             raise ValueError(
                 f"ids must be a 1-D integer array; got {targets.dtype} {targets.shape}"
             )
-        keep = ~np.isin(self._ids, targets)
-        removed = int(len(self) - keep.sum())
-        if removed:
-            self._columns = np.ascontiguousarray(self._columns[:, keep])
-            self._ids = self._ids[keep]
-            self._tables = None
+        with self._write_lock:
+            snap = self._snapshot
+            keep = ~np.isin(snap.ids, targets)
+            removed = int(snap.n - keep.sum())
+            if removed:
+                # New buffers: searches may still be reading the old ones.
+                columns = np.ascontiguousarray(snap.buffer[:, : snap.n][:, keep])
+                self._snapshot = _Snapshot.of(columns, snap.ids[keep], snap.next_id)
         return removed
 
     # -- search ---------------------------------------------------------------------
@@ -222,14 +352,13 @@ class HammingIndex:
         return packed_to_rows(as_packed_codes(queries, self.bits, "queries"))
 
     def _mih_tables(self) -> MultiIndexTables:
-        if self._tables is None:
-            self._tables = MultiIndexTables(self._columns, self.bits, self.n_substrings)
-        return self._tables
+        return self._snapshot.tables(self.bits, self.n_substrings)
 
-    def _positions_to_ids(self, pos: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _positions_to_ids(snap: _Snapshot, pos: np.ndarray) -> np.ndarray:
         out = np.full(pos.shape, -1, dtype=np.int64)
         found = pos >= 0
-        out[found] = self._ids[pos[found]]
+        out[found] = snap.ids[pos[found]]
         return out
 
     def search(self, queries: Any, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -261,19 +390,21 @@ class HammingIndex:
         k = check_k(k)
         rows = self._query_rows(queries)
         threads = self._threads()
-        if self.method == "mih" and len(self):
-            tables = self._mih_tables()
-            with numba_threads(threads):
-                dist, pos = tables.topk(rows, self._columns, k, threads)
+        snap = self._snapshot
+        columns = snap.columns()
+        if self.method == "mih" and snap.n:
+            tables = snap.tables(self.bits, self.n_substrings)
+            with numba_threads(threads), _launch_guard():
+                dist, pos = tables.topk(rows, columns, k, threads)
         else:
             dist = np.empty((rows.shape[0], k), dtype=np.int32)
             pos = np.empty((rows.shape[0], k), dtype=np.int64)
             if threads == 1 or rows.shape[0] < 2:
-                topk_serial(rows, self._columns, k, dist, pos)
+                topk_serial(rows, columns, k, dist, pos)
             else:
-                with numba_threads(threads):
-                    topk_parallel(rows, self._columns, k, dist, pos)
-        return dist, self._positions_to_ids(pos)
+                with numba_threads(threads), _launch_guard():
+                    topk_parallel(rows, columns, k, dist, pos)
+        return dist, self._positions_to_ids(snap, pos)
 
     def range_search(self, queries: Any, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """All items within ``radius`` (inclusive) of each query.
@@ -310,26 +441,29 @@ class HammingIndex:
         rows = self._query_rows(queries)
         threads = self._threads()
         parallel = threads > 1 and rows.shape[0] > 1
-        if (
-            self.method == "mih"
-            and len(self)
-            and self._mih_tables().range_is_worthwhile(radius, self._columns.shape[0])
-        ):
-            lims, dist, pos = self._mih_tables().range(rows, self._columns, radius, threads)
-            return lims, dist, self._positions_to_ids(pos)
+        snap = self._snapshot
+        columns = snap.columns()
+        if self.method == "mih" and snap.n:
+            tables = snap.tables(self.bits, self.n_substrings)
+            if tables.range_is_worthwhile(radius, columns.shape[0]):
+                lims, dist, pos = tables.range(rows, columns, radius, threads)
+                return lims, dist, self._positions_to_ids(snap, pos)
         counts = np.zeros(rows.shape[0], dtype=np.int64)
         lims = np.zeros(rows.shape[0] + 1, dtype=np.int64)
-        with numba_threads(threads if parallel else numba.get_num_threads()):
+        guard = _launch_guard() if parallel else contextlib.nullcontext()
+        with numba_threads(threads if parallel else numba.get_num_threads()), guard:
+            # Counting and filling must scan the same codes: the fill writes exactly
+            # the counted number of hits.
             (range_count_parallel if parallel else range_count_serial)(
-                rows, self._columns, radius, counts
+                rows, columns, radius, counts
             )
             np.cumsum(counts, out=lims[1:])
             dist = np.empty(lims[-1], dtype=np.int32)
             pos = np.empty(lims[-1], dtype=np.int64)
             (range_fill_parallel if parallel else range_fill_serial)(
-                rows, self._columns, radius, lims, dist, pos
+                rows, columns, radius, lims, dist, pos
             )
-        return lims, dist, self._positions_to_ids(pos)
+        return lims, dist, self._positions_to_ids(snap, pos)
 
     # -- persistence ----------------------------------------------------------------
 
@@ -352,15 +486,16 @@ class HammingIndex:
         >>> np.array_equal(loaded.reconstruct_all(), index.reconstruct_all())
         True
         """
+        snap = self._snapshot
         save_index(
             path,
             IndexData(
                 bits=self.bits,
                 method=self.method,
                 n_substrings=self.n_substrings,
-                next_id=self._next_id,
-                columns=self._columns,
-                ids=self._ids,
+                next_id=snap.next_id,
+                columns=snap.columns(),
+                ids=snap.ids,
             ),
         )
 
@@ -405,30 +540,29 @@ class HammingIndex:
         """
         data = load_index(path, mmap=mmap, verify=verify)
         index = cls(data.bits, n_jobs=n_jobs, method=data.method, n_substrings=data.n_substrings)
-        index._columns = data.columns
-        index._ids = data.ids
-        index._next_id = data.next_id
+        index._snapshot = _Snapshot.of(data.columns, data.ids, data.next_id)
         return index
 
     def __getstate__(self) -> dict:
+        snap = self._snapshot
         return {
             "version": _STATE_VERSION,
             "bits": self.bits,
             "n_jobs": self.n_jobs,
             "method": self.method,
             "n_substrings": self.n_substrings,
-            "next_id": self._next_id,
-            "codes": self.reconstruct_all(),
-            "ids": np.array(self._ids),
+            "next_id": snap.next_id,
+            "codes": columns_to_packed(snap.columns(), self.bits),
+            "ids": np.array(snap.ids),
         }
 
     def __setstate__(self, state: dict) -> None:
         if state.get("version") != _STATE_VERSION:
             raise ValueError(f"unsupported HammingIndex pickle version {state.get('version')}")
         self.__init__(state["bits"], state["n_jobs"], state["method"], state["n_substrings"])
-        self._columns = packed_to_columns(state["codes"])
-        self._ids = state["ids"]
-        self._next_id = state["next_id"]
+        self._snapshot = _Snapshot.of(
+            packed_to_columns(state["codes"]), np.asarray(state["ids"]), state["next_id"]
+        )
 
     # -- faiss interop --------------------------------------------------------------
 
@@ -451,7 +585,10 @@ class HammingIndex:
         >>> flat.ntotal, flat.d
         (2, 16)
         """
-        return _faiss.codes_to_faiss(self.bits, self.reconstruct_all(), self._ids)
+        snap = self._snapshot
+        return _faiss.codes_to_faiss(
+            self.bits, columns_to_packed(snap.columns(), self.bits), snap.ids
+        )
 
     @classmethod
     def from_faiss(cls, faiss_index: Any, n_jobs: int | None = None) -> HammingIndex:
