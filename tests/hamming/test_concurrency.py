@@ -83,16 +83,19 @@ def test_concurrent_searches_equal_serial_results(clustered, bits, method, monke
         assert len(builds) == (1 if method == "mih" else 0)
 
 
-def _mutations(rng, bits, with_removals):
-    """A writer's script: (op, argument) pairs, applied to an index holding ``base``."""
+def _mutations(rng, base, with_removals):
+    """A writer's script: (op, argument) pairs, applied to an index holding ``base``.
+
+    Added codes are near items of ``base``, so each add changes the search results.
+    """
     ops = []
-    next_id = 20000
+    next_id = base.shape[0]
     for step in range(24):
         if with_removals and step % 3 == 2:
             ops.append(("remove", rng.choice(next_id, 150, replace=False)))
         else:
             n = int(rng.integers(1, 400))
-            ops.append(("add", random_codes(rng, n, bits, alphabet=40)))
+            ops.append(("add", _queries(rng, base, n)))
             next_id += n
     return ops
 
@@ -112,7 +115,7 @@ def test_search_during_writes_sees_one_consistent_state(with_removals, method):
     bits = 100
     rng = np.random.default_rng(151 + with_removals)
     base = random_codes(rng, 20000, bits, alphabet=40)
-    ops = _mutations(rng, bits, with_removals)
+    ops = _mutations(rng, base, with_removals)
     queries = _queries(rng, base, 12)
     # Serial results on each state the writer goes through.
     serial = HammingIndex(bits, n_jobs=1, method=method)
