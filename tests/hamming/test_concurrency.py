@@ -253,3 +253,9 @@ def test_batched_adds_grow_the_buffer_geometrically():
         previous = index._snapshot.buffer
     assert len(index) == 10_000
     assert reallocations <= 12  # about log2(1000) + 1
+
+
+@pytest.mark.parametrize(("layer", "serialised"), [("workqueue", True), ("omp", False)])
+def test_parallel_launches_are_serialised_only_under_workqueue(layer, serialised, monkeypatch):
+    monkeypatch.setattr(index_module.numba, "threading_layer", lambda: layer)
+    assert (index_module._launch_guard() is index_module._LAUNCH_LOCK) == serialised
