@@ -57,7 +57,10 @@ __all__ = [
 _LAZY = {"HammingIndex": "zeroshash.hamming"}
 # Subpackages reachable as attributes after a bare `import zeroshash`
 # (`zeroshash.datasets.load_animals()`), each imported on first use.
-_SUBMODULES = ("datasets", "diagnostics", "hamming", "metrics", "model_selection", "semantics")
+_SUBMODULES = (
+    "datasets", "diagnostics", "hamming", "metrics", "model_selection", "persistence",
+    "plotting", "semantics",
+)
 
 
 def __getattr__(name: str):
