@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from collections.abc import Iterator
@@ -23,6 +24,12 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    # Refused before anything is created, naming the path given (not the temporary file).
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "cannot write a file over a directory", path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, f"the directory {directory!r} does not exist",
+                                path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     while True:
         tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
