@@ -47,8 +47,9 @@ n_jobs : int or None, default={default}
     :func:`joblib.parallel_config` context, -1 all cores, -2 all but one; never more
     than the count already in force (``threadpoolctl.threadpool_limits``,
     ``OMP_NUM_THREADS``, a joblib worker's cap). One thread by default because BLAS
-    threads spin while they wait for each other, so a fit beside one other busy process
-    slows many times over, while a second thread saves little on an idle machine.""",
+    threads spin while they wait for each other: beside other busy processes a
+    multi-threaded fit slows many times over, while on an idle machine more threads
+    shorten it by well under half.""",
     "word_vecs": """\
 word_vecs : array-like, dict, KeyedVectors, callable or path, default=None
     Class vectors given at construction (so Pipelines and GridSearchCV can carry
