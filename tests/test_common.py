@@ -151,6 +151,16 @@ def test_bad_fit_input_is_refused_before_any_work(spec, blobs, case):
     assert not [k for k in vars(hasher) if k.endswith("_") and not k.startswith("_")]
 
 
+@pytest.mark.parametrize("bits", [0, -3, 10**7, 2.5, "64"])
+@pytest.mark.parametrize("spec", SPECS, ids=NAMES)
+def test_bad_bits_are_refused_before_any_work(spec, blobs, bits):
+    # bits=10**7 used to die inside a 728 TiB allocation; now the parameter check says so.
+    hasher = spec.estimator(**{**fast_params(spec), "bits": bits})
+    with pytest.raises(ValueError, match=r"'bits' parameter .* in the range \[1, 65536\]"):
+        hasher.fit(*blobs[:2])
+    assert not [k for k in vars(hasher) if k.endswith("_") and not k.startswith("_")]
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=NAMES)
 def test_transform_checks_feature_count(spec, blobs):
     hasher = fitted(spec, blobs)

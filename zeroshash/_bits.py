@@ -50,6 +50,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "MAX_BITS",
     "check_packed",
     "columns_to_packed",
     "n_bytes",
@@ -59,6 +60,10 @@ __all__ = [
     "packed_to_rows",
     "unpack_bits",
 ]  # and popcount64, built on first access (see the module docstring)
+
+#: The longest code the family makes and the Hamming engine searches (65,536 bits,
+#: 8 KiB a code): a larger ``bits`` is refused before any work.
+MAX_BITS = 1 << 16
 
 _LE_U64 = np.dtype("<u8")
 

@@ -55,7 +55,7 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import ThreadpoolController
 
-from ._bits import pack_bits
+from ._bits import MAX_BITS, pack_bits
 from .semantics import class_embeddings
 
 __all__ = ["BaseHasher", "fit_threads"]
@@ -144,12 +144,13 @@ class BaseHasher(
     """Base class for hashers: real features in, binary codes out.
 
     Not meant to be used directly; see the concrete hashers. Parameters common to
-    the family are ``bits`` (code length, an int >= 1), ``n_jobs`` (threads of the fit,
-    applied here around ``_fit`` by :func:`fit_threads`) and ``random_state``.
+    the family are ``bits`` (code length, an int from 1 to ``MAX_BITS`` = 65,536),
+    ``n_jobs`` (threads of the fit, applied here around ``_fit`` by
+    :func:`fit_threads`) and ``random_state``.
     """
 
     _parameter_constraints: dict = {
-        "bits": POSITIVE_INT,
+        "bits": [Interval(Integral, 1, MAX_BITS, closed="both")],
         "n_jobs": N_JOBS,
         "random_state": ["random_state"],
     }

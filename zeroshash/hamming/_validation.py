@@ -10,9 +10,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from .._bits import check_packed, n_bytes, pack_bits
-
-MAX_BITS = 1 << 16
+from .._bits import MAX_BITS, check_packed, n_bytes, pack_bits
 
 
 def check_bits(bits: object) -> int:
