@@ -394,7 +394,9 @@ class ShardedHammingIndex:
     item) through ``dask.sizeof``, registered on every worker by a worker plugin named
     ``"zeroshash.dask"``. Each shard search runs in one worker thread with the shard's
     own ``n_jobs`` (1 by default in :meth:`from_dask_array`): parallelism comes from
-    the shards, so have at least as many shards as worker threads.
+    the shards, so have at least as many shards as worker threads. Shards built by
+    :meth:`from_dask_array` keep their graph, so ``distributed`` can rebuild one lost
+    with its worker; scattered local shards cannot be rebuilt.
 
     Examples
     --------
@@ -479,19 +481,18 @@ class ShardedHammingIndex:
     @staticmethod
     def _check_unique_ids(client: Any, futures: list, infos: list[dict]) -> None:
         """Ids unique over the shards: compare the shards whose id ranges overlap."""
-        ranges = [(info["min"], info["max"], s) for s, info in enumerate(infos) if info["n"]]
-        ranges.sort()
+        ranges = sorted(
+            (info["min"], info["max"], s) for s, info in enumerate(infos) if info["n"]
+        )
         pairs = [
-            (a[2], b[2])
-            for i, a in enumerate(ranges)
-            for b in ranges[i + 1 :]
-            if b[0] <= a[1]
+            (a[2], b[2]) for i, a in enumerate(ranges) for b in ranges[i + 1 :] if b[0] <= a[1]
         ]
         if not pairs:
             return
         involved = sorted({s for pair in pairs for s in pair})
-        ids = dict(zip(involved, client.map(_shard_ids, [futures[s] for s in involved],
-                                            pure=False), strict=True))
+        # Only the ids travel (8 bytes per item), between workers, never to the client.
+        id_futures = client.map(_shard_ids, [futures[s] for s in involved], pure=False)
+        ids = dict(zip(involved, id_futures, strict=True))
         shared = client.gather(
             [client.submit(_n_shared, ids[a], ids[b], pure=False) for a, b in pairs]
         )
