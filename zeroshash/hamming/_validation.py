@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import numba
 import numpy as np
+from scipy import sparse
 
 from .._bits import MAX_BITS, check_packed, n_bytes, pack_bits
 
@@ -36,6 +37,10 @@ def check_radius(radius: object, bits: int) -> int:
     """Return an integral, non-negative ``radius`` clipped to ``bits`` or raise."""
     if isinstance(radius, bool) or not isinstance(radius, numbers.Real):
         raise TypeError(f"radius must be a non-negative integer; got {radius!r}")
+    if isinstance(radius, numbers.Integral):  # any size: np.isfinite fails beyond int64
+        if radius < 0:
+            raise ValueError(f"radius must be >= 0; got {radius}")
+        return min(int(radius), bits)
     if not np.isfinite(radius):
         raise ValueError(f"radius must be finite; got {radius}")
     if radius != int(radius):
@@ -43,6 +48,28 @@ def check_radius(radius: object, bits: int) -> int:
     if radius < 0:
         raise ValueError(f"radius must be >= 0; got {radius}")
     return min(int(radius), bits)
+
+
+def check_n_substrings(n_substrings: object, bits: int) -> int | None:
+    """Return ``n_substrings`` (None: automatic) if multi-index hashing can use it, or raise.
+
+    The bounds are those of :class:`~zeroshash.hamming._mih.MultiIndexTables`, checked
+    when the index is made rather than at its first search.
+    """
+    from ._mih import MAX_SUBSTRING_BITS
+
+    if n_substrings is None:
+        return None
+    if isinstance(n_substrings, bool) or not isinstance(n_substrings, numbers.Integral):
+        raise TypeError(f"n_substrings must be None or an int; got {n_substrings!r}")
+    width = 8 * n_bytes(bits)
+    low = -(-width // MAX_SUBSTRING_BITS)
+    if not low <= n_substrings <= width:
+        raise ValueError(
+            f"n_substrings must be between {low} and {width} for {bits}-bit codes; "
+            f"got {n_substrings}"
+        )
+    return int(n_substrings)
 
 
 def resolve_n_jobs(n_jobs: object) -> int:
@@ -64,6 +91,24 @@ def resolve_n_jobs(n_jobs: object) -> int:
     return min(n_jobs, available)
 
 
+def as_dense_array(values: object, name: str) -> np.ndarray:
+    """``np.asarray(values)``, refusing what would not become a plain numeric array.
+
+    A scipy sparse matrix is refused by name (``np.asarray`` would wrap it in a 0-d
+    object array and the shape checks would report "shape ()"), and a ragged nested
+    list gets an error that names the argument.
+    """
+    if sparse.issparse(values):
+        raise TypeError(
+            f"{name} is a scipy sparse {type(values).__name__}; binary codes and ids are "
+            "dense arrays (call .toarray() on a small matrix)"
+        )
+    try:
+        return np.asarray(values)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{name} is not a rectangular array: {exc}") from exc
+
+
 def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray:
     """Return ``codes`` as C-contiguous packed ``(n, ceil(bits/8))`` uint8 codes.
 
@@ -77,7 +122,7 @@ def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray
     (the bit sits in the most significant position), 0/1 is raw bits (all zeros reads
     the same either way).
     """
-    arr = np.asarray(codes)
+    arr = as_dense_array(codes, name)
     width = n_bytes(bits)
     if arr.ndim != 2:
         raise ValueError(
@@ -113,7 +158,7 @@ def _check_bit_values(arr: np.ndarray, name: str) -> np.ndarray:
 
 def check_ids(ids: object, n: int) -> np.ndarray:
     """Return ``ids`` as a C-contiguous int64 vector of length ``n`` (unique, >= 0)."""
-    arr = np.asarray(ids)
+    arr = as_dense_array(ids, "ids")
     if arr.ndim != 1 or arr.shape[0] != n:
         raise ValueError(f"ids must be a 1-D array of length {n}; got shape {arr.shape}")
     if arr.size and not np.issubdtype(arr.dtype, np.integer):

@@ -22,10 +22,12 @@ from ._kernels import (
 from ._mih import MultiIndexTables
 from ._topk_kernels import MISSING_DISTANCE, topk_parallel, topk_serial
 from ._validation import (
+    as_dense_array,
     as_packed_codes,
     check_bits,
     check_ids,
     check_k,
+    check_n_substrings,
     check_radius,
     numba_threads,
     resolve_n_jobs,
@@ -211,11 +213,7 @@ class HammingIndex:
         if method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
         self.method = method
-        if n_substrings is not None and (
-            isinstance(n_substrings, bool) or not isinstance(n_substrings, int | np.integer)
-        ):
-            raise TypeError(f"n_substrings must be None or an int; got {n_substrings!r}")
-        self.n_substrings = None if n_substrings is None else int(n_substrings)
+        self.n_substrings = check_n_substrings(n_substrings, self.bits)
         self._write_lock = threading.Lock()
         self._snapshot = _Snapshot.of(
             np.zeros((n_words(self.bits), 0), dtype=np.uint64), np.zeros(0, dtype=np.int64), 0
@@ -328,7 +326,7 @@ class HammingIndex:
         >>> index.remove_ids([0, 2, 7]), index.ids.tolist()
         (2, [1])
         """
-        targets = np.asarray(ids)
+        targets = as_dense_array(ids, "ids")
         if targets.ndim != 1 or (targets.size and not np.issubdtype(targets.dtype, np.integer)):
             raise ValueError(
                 f"ids must be a 1-D integer array; got {targets.dtype} {targets.shape}"
