@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._atomic import atomic_write
+from .._bits import MAX_BITS
+from ._validation import check_n_substrings
 
 MAGIC = b"ZSHAMIDX"
 VERSION = 1
@@ -100,10 +102,27 @@ def load_index(path: str | os.PathLike, mmap: bool = True, verify: bool = True) 
     if struct.unpack("<I", head[60:])[0] != zlib.crc32(head[:60]):
         raise ValueError(f"{path!r}: header checksum mismatch; the file is damaged")
     _, version, bits, n_words, method, count, next_id, n_sub, crc, _ = _HEADER.unpack(head[:60])
+    if version > VERSION:
+        raise ValueError(
+            f"{path!r} has index format version {version}, newer than the version {VERSION} "
+            "this zeroshash reads; upgrade zeroshash to load it"
+        )
     if version != VERSION:
         raise ValueError(f"{path!r}: unsupported format version {version} (expected {VERSION})")
-    if n_words != (bits + 63) // 64 or method >= len(_METHODS) or bits < 1:
-        raise ValueError(f"{path!r}: inconsistent header; the file is damaged")
+    # Fields a writer of this format never produces: refused here, naming the file,
+    # rather than by the index constructor or a later search or add.
+    damaged = ValueError(f"{path!r}: inconsistent header; the file is damaged")
+    if (
+        not 1 <= bits <= MAX_BITS
+        or n_words != (bits + 63) // 64
+        or method >= len(_METHODS)
+        or next_id < 0
+    ):
+        raise damaged
+    try:
+        check_n_substrings(n_sub or None, bits)
+    except ValueError:
+        raise damaged from None
     expected = HEADER_SIZE + 8 * count * (n_words + 1)
     if size != expected:
         raise ValueError(
