@@ -13,3 +13,8 @@ def assert_non_increasing(values, rtol: float = 1e-9) -> None:
     """
     values = np.asarray(values, dtype=np.float64)
     assert np.all(np.diff(values) <= rtol * np.abs(values[:-1])), values
+
+
+def public_fitted_attributes(estimator) -> list[str]:
+    """The attributes a fit sets (``name_``, not ``_name``): empty after a refused fit."""
+    return [k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")]
