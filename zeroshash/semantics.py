@@ -40,6 +40,7 @@ import re
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from scipy import sparse
 
 __all__ = ["class_embeddings", "class_name_tokens", "load_word_vectors"]
 
@@ -88,8 +89,8 @@ def load_word_vectors(path, *, format: str = "auto", limit: int | None = None):
     Raises
     ------
     FileNotFoundError, ValueError
-        A missing file, an unknown format, or a file gensim cannot parse (the path and
-        the format tried are named).
+        A missing file, an unknown format, a ``limit`` that is not a positive integer,
+        or a file gensim cannot parse (the path and the format tried are named).
 
     Examples
     --------
@@ -104,6 +105,10 @@ def load_word_vectors(path, *, format: str = "auto", limit: int | None = None):
 
     if format not in _FORMATS:
         raise ValueError(f"format must be one of {_FORMATS}; got {format!r}")
+    if limit is not None and (
+        isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 1
+    ):
+        raise ValueError(f"limit must be None or a positive integer; got {limit!r}")
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no word-vector file at {path!r}")
@@ -215,19 +220,43 @@ def _from_keyed_vectors(kv, classes, source: str = "the word vectors") -> np.nda
     return _stack(rows, classes)
 
 
-def _from_mapping(mapping: Mapping, classes) -> np.ndarray:
-    missing = [label for label in classes if label not in mapping]
-    if missing:
+def _class_vector(value, label) -> np.ndarray:
+    """One class's vector from a mapping or callable: real numbers, 1-D (or one row)."""
+    arr = np.asarray(value)
+    label = label.item() if isinstance(label, np.generic) else label
+    if arr.dtype.kind not in "biuf":
         raise ValueError(
-            f"word_vecs has no vector for {len(missing)} class(es): "
-            f"{np.asarray(missing).tolist()!r}"
+            f"word_vecs gave the class {label!r} a {arr.dtype} value of shape {arr.shape}; a "
+            "class vector holds real numbers"
         )
-    rows = [np.asarray(mapping[label], dtype=np.float64).ravel() for label in classes]
-    return _stack(rows, classes)
+    if arr.ndim != 1 and not (arr.ndim == 2 and arr.shape[0] == 1):
+        raise ValueError(
+            f"word_vecs gave the class {label!r} an array of shape {arr.shape}; a class vector "
+            "is 1-D (d,) or one row (1, d)"
+        )
+    return arr.astype(np.float64).ravel()
+
+
+def _missing_classes(missing) -> ValueError:
+    return ValueError(
+        f"word_vecs has no vector for {len(missing)} class(es): {np.asarray(missing).tolist()!r}"
+    )
+
+
+def _from_mapping(mapping: Mapping, classes) -> np.ndarray:
+    missing = [label for label in classes if label not in mapping or mapping[label] is None]
+    if missing:
+        raise _missing_classes(missing)
+    return _stack([_class_vector(mapping[label], label) for label in classes], classes)
 
 
 def _from_callable(func: Callable, classes) -> np.ndarray:
-    return _stack([np.asarray(func(label), dtype=np.float64).ravel() for label in classes], classes)
+    # None (``dict.get`` of an absent key) means no vector, as a missing mapping key does.
+    values = [func(label) for label in classes]
+    missing = [label for label, value in zip(classes, values) if value is None]
+    if missing:
+        raise _missing_classes(missing)
+    return _stack([_class_vector(v, label) for label, v in zip(classes, values)], classes)
 
 
 def _integer_labels(classes) -> np.ndarray | None:
@@ -244,7 +273,21 @@ def _integer_labels(classes) -> np.ndarray | None:
 
 
 def _from_array(word_vecs, classes) -> np.ndarray:
-    vectors = np.asarray(word_vecs, dtype=np.float64)
+    if sparse.issparse(word_vecs):
+        raise TypeError(
+            f"word_vecs is a scipy sparse {type(word_vecs).__name__}; class vectors are a dense "
+            "(n_classes, d) array (call .toarray())"
+        )
+    vectors = np.asarray(word_vecs)
+    try:
+        if vectors.dtype.kind not in "biufO":
+            raise TypeError(vectors.dtype)
+        vectors = vectors.astype(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"word_vecs as an array must hold real numbers; got dtype {vectors.dtype} "
+            f"(shape {vectors.shape})"
+        ) from None
     if vectors.ndim != 2:
         raise ValueError(
             f"word_vecs as an array must be 2-D (n_classes, d); got shape {vectors.shape}"
@@ -309,10 +352,14 @@ def class_embeddings(word_vecs, classes) -> np.ndarray:
     Raises
     ------
     ValueError
-        If a class has no vector (all such classes are listed), if the rows disagree
-        in length, if an array fits neither layout (both are named, with the array's
-        row count and the number and range of the classes), or if a vector holds NaN
-        or infinity.
+        If a class has no vector (all such classes are listed; a mapping value or a
+        callable's result of None counts as no vector), if the rows disagree in
+        length, if an array fits neither layout (both are named, with the array's row
+        count and the number and range of the classes), if a vector holds NaN or
+        infinity, or values that are not real numbers, or if a class's vector from a
+        mapping or callable is not 1-D (a single ``(1, d)`` row is accepted).
+    TypeError
+        If the array is a scipy sparse matrix (class vectors are dense).
     FileNotFoundError
         If a str or path-like source names no file.
 
