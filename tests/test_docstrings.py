@@ -16,10 +16,14 @@ MODULES = sorted(
     if not name.endswith("__main__")
 )
 HAVE_FAISS = importlib.util.find_spec("faiss") is not None
+# Modules whose examples need an optional extra, and the package that extra brings.
+EXTRAS = {"zeroshash.dask": "distributed", "zeroshash.plotting": "matplotlib"}
 
 
 @pytest.mark.parametrize("module_name", MODULES)
 def test_examples_run(module_name):
+    if module_name in EXTRAS:
+        pytest.importorskip(EXTRAS[module_name])
     module = importlib.import_module(module_name)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     for test in doctest.DocTestFinder().find(module):

@@ -58,7 +58,7 @@ _LAZY = {"HammingIndex": "zeroshash.hamming"}
 # Subpackages reachable as attributes after a bare `import zeroshash`
 # (`zeroshash.datasets.load_animals()`), each imported on first use.
 _SUBMODULES = (
-    "datasets", "diagnostics", "hamming", "metrics", "model_selection", "persistence",
+    "dask", "datasets", "diagnostics", "hamming", "metrics", "model_selection", "persistence",
     "plotting", "semantics",
 )
 
