@@ -24,6 +24,23 @@ class attributes -- ``_requires_y``, ``_uses_word_vecs``, ``_input_kind``,
 (:func:`zeroshash.all_hashers`) reads them. Hashers whose database codes
 are not the query hash function (asymmetric methods) keep ``transform`` as the
 function for *new* items and add their own database-side method.
+
+Encoding in chunks
+------------------
+``decision_function``, ``transform`` and ``encode`` work through ``X`` in blocks of
+rows, so encoding a memory-mapped file of any length holds only one block's
+intermediates at a time. A block holds as many rows as fit in a *working memory* of
+:data:`ENCODE_WORKING_MEMORY` MiB (64) -- or scikit-learn's ``working_memory``
+(``sklearn.set_config(working_memory=...)``, ``sklearn.config_context``) where that is
+smaller -- counting each row at ``8 * max(n_features, n_anchors + 1, bits)`` bytes, the
+float64 width of its largest intermediate. A NumPy array (a ``np.memmap`` included) is
+validated block by block, each block by ``_validate_X`` as a whole ``X`` was, so nothing
+of the size of ``X`` is made: a float16 file is converted a block at a time, and the
+output (``(n, bits)`` projections or 0/1 codes, or ``(n, ceil(bits / 8))`` packed bytes)
+is the only array that grows with ``n``. Other inputs (lists, data frames) are validated
+whole, then projected by blocks. An input of at most one block takes one step, the
+path it always took. Codes do not depend on the blocks; projections agree to rounding
+(BLAS may sum a block's rows in another order than a whole matrix's).
 """
 
 from __future__ import annotations
@@ -33,18 +50,21 @@ import sys
 import warnings
 from abc import ABCMeta, abstractmethod
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from numbers import Integral, Real
 
 import numpy as np
 import sklearn
 from joblib import effective_n_jobs
+from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
+from sklearn.utils import gen_batches
+from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
@@ -58,7 +78,12 @@ from threadpoolctl import ThreadpoolController
 from ._bits import MAX_BITS, pack_bits
 from .semantics import class_embeddings
 
-__all__ = ["BaseHasher", "fit_threads"]
+__all__ = ["ENCODE_WORKING_MEMORY", "BaseHasher", "fit_threads"]
+
+#: MiB that one block's largest intermediate may take when ``decision_function``,
+#: ``transform`` and ``encode`` work through X by blocks of rows (see "Encoding in
+#: chunks" above); scikit-learn's ``working_memory`` lowers it where smaller.
+ENCODE_WORKING_MEMORY = 64
 
 # Parameter constraints the family's members share (sklearn's _param_validation).
 NONNEGATIVE = [Interval(Real, 0, None, closed="left")]
@@ -295,14 +320,15 @@ class BaseHasher(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Worked through by blocks of rows (see :class:`BaseHasher`), so a memory map
+            of any length may be given.
 
         Returns
         -------
         projections : ndarray of shape (n_samples, bits), dtype float64
         """
         check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return self._project(X)
+        return self._in_chunks(X, "projections", **self._hash_function())
 
     def transform(self, X) -> np.ndarray:
         """Binary codes as 0/1 values.
@@ -310,13 +336,16 @@ class BaseHasher(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Worked through by blocks of rows (see :class:`BaseHasher`), so a memory map
+            of any length may be given.
 
         Returns
         -------
         codes : ndarray of shape (n_samples, bits), dtype uint8
             Bit ``j`` is 1 where ``decision_function(X)[:, j] >= 0``.
         """
-        return (self.decision_function(X) >= 0).astype(np.uint8)
+        check_is_fitted(self)
+        return self._in_chunks(X, "bits", **self._hash_function())
 
     def encode(self, X) -> np.ndarray:
         """Binary codes packed 8 to a byte (``np.packbits`` order, big-endian).
@@ -324,12 +353,70 @@ class BaseHasher(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Worked through by blocks of rows (see :class:`BaseHasher`), so a memory map
+            of any length may be given; the 0/1 codes of all rows are never held at once.
 
         Returns
         -------
         packed : ndarray of shape (n_samples, ceil(bits / 8)), dtype uint8
         """
-        return pack_bits(self.transform(X))
+        check_is_fitted(self)
+        return self._in_chunks(X, "packed", **self._hash_function())
+
+    def _hash_function(self) -> dict:
+        """The database side's validation, projection and row width, for :meth:`_in_chunks`."""
+        return {
+            "validate": partial(self._validate_X, reset=False),
+            "project": self._project,
+            "row_width": self._row_width(self.n_features_in_, getattr(self, "anchors_", None)),
+        }
+
+    def _row_width(self, n_features: int, anchors=None) -> int:
+        """Float64 values per row of the largest intermediate: features, kernel or bits."""
+        n_kernel = 0 if anchors is None else anchors.shape[0] + 1  # + 1: the bias column
+        return max(int(n_features), n_kernel, int(self.bits), 1)
+
+    def _in_chunks(self, X, output: str, *, validate, project, row_width: int) -> np.ndarray:
+        """``output`` ("projections", "bits" or "packed") of ``X``, a block of rows at a time.
+
+        Parameters
+        ----------
+        X : array-like
+            The input as given by the user.
+        output : {"projections", "bits", "packed"}
+            What ``decision_function``, ``transform`` and ``encode`` return.
+        validate : callable
+            Validated (n, n_features) array of a user input (a whole ``X`` or a block).
+        project : callable
+            Projections (n, bits) of a validated array.
+        row_width : int
+            Float64 values per row of the largest intermediate; with the working memory
+            it sets the rows per block.
+
+        Returns
+        -------
+        out : ndarray
+            One row per row of ``X``: the blocks' results written into one array.
+        """
+        finish = _FINISH[output]
+        working_memory = min(ENCODE_WORKING_MEMORY, get_config()["working_memory"])
+        rows = get_chunk_n_rows(row_bytes=8 * row_width, working_memory=working_memory)
+        if isinstance(X, np.ndarray) and X.ndim >= 2 and X.shape[0] > rows:
+            n = X.shape[0]
+            blocks = _validated_blocks(X, rows, validate)
+        else:
+            X = validate(X)
+            n = X.shape[0]
+            if n <= rows:
+                return finish(project(X))  # one block: the whole input
+            blocks = ((block, X[block]) for block in gen_batches(n, rows))
+        out = None
+        for block, chunk in blocks:
+            result = finish(project(chunk))
+            if out is None:
+                out = np.empty((n, *result.shape[1:]), dtype=result.dtype)
+            out[block] = result
+        return out
 
     @property
     def _n_features_out(self) -> int:
@@ -340,3 +427,30 @@ class BaseHasher(
         tags.transformer_tags.preserves_dtype = []  # output is binary codes, never X's dtype
         tags.target_tags.required = self._requires_y
         return tags
+
+
+#: The last step of each encoding method, applied to a block's projections.
+_FINISH = {
+    "projections": lambda projections: projections,
+    "bits": lambda projections: (projections >= 0).astype(np.uint8),
+    "packed": lambda projections: pack_bits(projections >= 0),
+}
+
+
+def _validated_blocks(X: np.ndarray, rows: int, validate):
+    """``(slice, validated block)`` for the blocks of ``rows`` rows of an array ``X``.
+
+    The first block's checks (feature count and names, dtype) stand for all of ``X``'s
+    columns. Where it fails, ``X`` is validated whole, as unblocked, so that the error
+    is the one an unblocked call raises (messages may quote ``X``'s shape or values).
+    """
+    blocks = gen_batches(X.shape[0], rows)
+    first = next(blocks)
+    try:
+        chunk = validate(X[first])
+    except Exception:
+        validate(X)
+        raise
+    yield first, chunk
+    for block in blocks:
+        yield block, validate(X[block])

@@ -12,7 +12,6 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from .._alternating import SemanticKernelHasher
-from .._bits import pack_bits
 from .._docstrings import fill_doc, query_side
 from .._kernel_map import bandwidth_from_sq_distances, fit_anchor_map, project_rbf
 from .._principal import principal_directions
@@ -376,24 +375,35 @@ class CrossModalHasher(SemanticKernelHasher):
         self.class_vectors_ = C
 
     # -- encoding -------------------------------------------------------------------------
-    def decision_function_query(self, X) -> np.ndarray:
-        check_is_fitted(self, ["query_projection_", "n_query_features_in_"])
+    def _validate_query(self, X) -> np.ndarray:
         X = check_array(X, dtype=[np.float64, np.float32], input_name="X")
         if X.shape[1] != self.n_query_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} is expecting "
                 f"{self.n_query_features_in_} query-modality features as input"
             )
+        return X
+
+    def _project_query(self, X) -> np.ndarray:
         return project_rbf(X, self.query_anchors_, self.query_bandwidth_, self.query_projection_)
 
-    decision_function_query.__doc__ = query_side(BaseHasher.decision_function)
+    def _query_in_chunks(self, X, output: str) -> np.ndarray:
+        """The query side through the base's block-by-block encoding."""
+        check_is_fitted(self, ["query_projection_", "n_query_features_in_"])
+        return self._in_chunks(
+            X, output, validate=self._validate_query, project=self._project_query,
+            row_width=self._row_width(self.n_query_features_in_, self.query_anchors_),
+        )
 
+    def decision_function_query(self, X) -> np.ndarray:
+        return self._query_in_chunks(X, "projections")
 
     def transform_query(self, X) -> np.ndarray:
-        return (self.decision_function_query(X) >= 0).astype(np.uint8)
+        return self._query_in_chunks(X, "bits")
 
     def encode_query(self, X) -> np.ndarray:
-        return pack_bits(self.transform_query(X))
+        return self._query_in_chunks(X, "packed")
 
+    decision_function_query.__doc__ = query_side(BaseHasher.decision_function)
     transform_query.__doc__ = query_side(BaseHasher.transform)
     encode_query.__doc__ = query_side(BaseHasher.encode)
