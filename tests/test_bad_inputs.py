@@ -540,3 +540,89 @@ def test_unsavable_models_are_refused_and_nothing_is_written(files, make, exc, m
     before = sorted(files.tmp.iterdir()), target.read_bytes()
     raises(exc, match, lambda: save_model(make(files), target))
     assert (sorted(files.tmp.iterdir()), target.read_bytes()) == before
+
+
+# -- metrics -----------------------------------------------------------------------------
+_RNG = np.random.RandomState(2)
+Q, DB = _RNG.randint(0, 2, (5, 8)), _RNG.randint(0, 2, (30, 8))
+QL, DL = _RNG.randint(0, 3, 5), _RNG.randint(0, 3, 30)
+
+
+def _map(q=Q, db=DB, ql=QL, dl=DL, **kwargs):
+    from zeroshash.metrics import mean_average_precision
+
+    return lambda: mean_average_precision(q, db, ql, dl, **kwargs)
+
+
+def _metric(name, **kwargs):
+    from zeroshash import metrics
+
+    return lambda: getattr(metrics, name)(Q, DB, QL, DL, **kwargs)
+
+
+# (call, error, message)
+BAD_METRICS = [
+    pytest.param(_map(db=DB[:, :7]), ValueError, "differ in length: 8 vs 7 bits", id="widths"),
+    pytest.param(_map(q=np.where(Q == 1, np.nan, Q)), ValueError, "must hold 0/1 bits",
+                 id="nan-bits"),
+    pytest.param(_map(q=Q * 2), ValueError, "must hold 0/1 bits", id="bits-value-2"),
+    pytest.param(_map(q=Q[:, :, None]), ValueError, r"must be 2-D .* got shape \(5, 8, 1\)",
+                 id="3-D-codes"),
+    pytest.param(_map(q=sp.csr_matrix(Q)), TypeError, "query_codes is a scipy sparse",
+                 id="sparse-codes"),
+    pytest.param(_map(q=np.packbits(Q, axis=1).astype(float), db=np.packbits(DB, axis=1),
+                      bits=8), ValueError, "must have dtype uint8", id="packed-dtype"),
+    pytest.param(_map(q=np.packbits(Q, axis=1), db=np.packbits(DB, axis=1), bits=12),
+                 ValueError, "of 12 bits have 2 uint8 columns; got 1", id="packed-width"),
+    pytest.param(_map(bits=0), ValueError, "bits must be None .* or a positive integer",
+                 id="bits-0"),
+    pytest.param(_map(bits=2.5), ValueError, "bits must be None", id="bits-float"),
+    pytest.param(_map(ql=QL[:-1]), ValueError, "4 query labels for 5 queries",
+                 id="labels-length"),
+    pytest.param(_map(ql=QL[:, None]), ValueError, "both be 1-D .* or both 2-D",
+                 id="labels-ndim"),
+    pytest.param(_map(ql=np.full((5, 3), 2), dl=np.ones((30, 3))), ValueError,
+                 "indicator matrices must hold only 0 and 1", id="indicator-values"),
+    pytest.param(_map(ql=np.ones((5, 2)), dl=np.ones((30, 3))), ValueError,
+                 "differ in width: 2 vs 3", id="indicator-widths"),
+    pytest.param(_map(k=0), ValueError, "k must be None or an integer >= 1; got 0", id="k-0"),
+    pytest.param(_map(k=2.5), ValueError, "k must be None or an integer >= 1; got 2.5",
+                 id="k-float"),
+    pytest.param(_map(k="5"), TypeError, "k must be None or an integer >= 1; got '5'",
+                 id="k-str"),
+    pytest.param(_map(k=True), TypeError, "got True", id="k-bool"),
+    pytest.param(_map(k=float("nan")), ValueError, "got nan", id="k-nan"),
+    pytest.param(_map(ties="random"), ValueError, "ties must be", id="ties"),
+    pytest.param(_map(k=3, k_denominator="all"), ValueError, "k_denominator must be",
+                 id="k_denominator"),
+    pytest.param(_metric("precision_within_radius", radius=-1), ValueError,
+                 "radius must be an integer >= 0; got -1", id="radius-negative"),
+    pytest.param(_metric("retrieval_scores", radius=float("nan")), ValueError,
+                 "radius must be an integer >= 0; got nan", id="radius-nan"),
+    pytest.param(_metric("precision_within_radius", radius=None), TypeError,
+                 "radius must be an integer >= 0; got None", id="radius-None"),
+    pytest.param(_metric("precision_within_radius", radius="2"), TypeError, "got '2'",
+                 id="radius-str"),
+    pytest.param(_metric("precision_at_n", n=0), ValueError, "n must be an integer >= 1",
+                 id="n-0"),
+    pytest.param(_metric("recall_at_n", n=2.5), ValueError, "n must be an integer >= 1; got 2.5",
+                 id="n-float"),
+    pytest.param(_metric("precision_at_n", n="a"), TypeError, "n must be an integer", id="n-str"),
+    pytest.param(_metric("precision_recall_by_rank", ranks=[1, 2.5]), ValueError,
+                 "ranks must hold integers >= 1; got 2.5", id="ranks-float"),
+    pytest.param(_metric("precision_recall_by_rank", ranks=[[1, 2]]), ValueError,
+                 r"ranks must be one cut-off or a 1-D list .* \(1, 2\)", id="ranks-2-D"),
+    pytest.param(_metric("precision_recall_by_rank", ranks=["a"]), TypeError,
+                 "ranks must hold integers", id="ranks-str"),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), BAD_METRICS)
+def test_metrics_refuse(call, exc, match):
+    raises(exc, match, call)
+
+
+def test_huge_cutoffs_mean_the_whole_database():
+    # k, n and ranks beyond int64 were an OverflowError; they are capped at the database.
+    assert _map(k=10**30)() == _map()()
+    assert _metric("precision_at_n", n=10**30)() == _metric("precision_at_n", n=30)()

@@ -202,7 +202,7 @@ def test_metric_argument_errors():
         mean_average_precision(q, db, [0], [0, 1], ties="average", k=1)
     with pytest.raises(ValueError, match="both be 1-D .* or both 2-D"):
         mean_average_precision(q, db, [0], np.eye(2))
-    with pytest.raises(ValueError, match="positive integers"):
+    with pytest.raises(ValueError, match="n must be an integer >= 1; got 0"):
         precision_at_n(q, db, [0], [0, 1], n=0)
 
 

@@ -16,7 +16,10 @@ Conventions (the field's; each function restates its own):
   without unpacking. Inconsistent input raises a ValueError that names it: values
   other than 0/1 in a bit array; packed codes that are not uint8, do not have
   ``ceil(N / 8)`` columns or have a padding bit set; query and database codes of
-  different lengths; ``bits`` that is not None or a positive integer.
+  different lengths; ``bits`` that is not None or a positive integer. A scipy sparse
+  matrix of codes is a TypeError (codes are dense). Cut-offs (``k``, ``n``, ``ranks``)
+  and ``radius`` are integers (or whole-valued floats), ``>= 1`` and ``>= 0``; a
+  cut-off beyond the database means the whole database.
 * Ranking: by Hamming distance, ties broken by database position (a stable sort, as
   in the MATLAB evaluation code of the hashing literature). ``ties="average"`` gives
   instead the tie-aware AP of He, Cakir, Bargal & Sclaroff ("Hashing as Tie-Aware
@@ -42,10 +45,11 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import sparse
 from scipy.special import digamma
 
 from ._bits import check_packed, pack_bits, packed_to_rows
@@ -74,8 +78,47 @@ def _check_bits(bits) -> int | None:
     return int(bits)
 
 
+# A cut-off beyond any database: k or N larger than the database are capped at its size.
+_NO_CUTOFF = 2**62
+
+
+def _whole_number(value, name: str, *, minimum: int, none: bool = False) -> int:
+    """``value`` as an int ``>= minimum`` (capped at ``_NO_CUTOFF``): an integer, or a
+    float with a whole value."""
+    expected = f"{name} must be {'None or ' if none else ''}an integer >= {minimum}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+        raise TypeError(f"{expected}; got {value!r}")
+    shown = value.item() if isinstance(value, np.generic) else value
+    if not isinstance(value, Integral) and (not np.isfinite(value) or value != int(value)):
+        raise ValueError(f"{expected}; got {shown!r}")
+    if value < minimum:
+        raise ValueError(f"{expected}; got {shown!r}")
+    return min(int(value), _NO_CUTOFF)
+
+
+def _check_cutoffs(values, name: str) -> np.ndarray:
+    """Cut-offs (``k``, ``n``, ``ranks``) as int64, each a whole number >= 1 (capped)."""
+    arr = np.asarray(values)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be one cut-off or a 1-D list of them; got shape "
+                         f"{arr.shape}")
+    flat = arr.reshape(-1)
+    if arr.dtype.kind in "bO":  # each item checked: bools, Python ints beyond int64, ...
+        return np.array([_whole_number(v, name, minimum=1) for v in flat], dtype=np.int64)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must hold integers >= 1; got {arr.dtype} values")
+    if flat.size:
+        bad = ~np.isfinite(flat) | (flat != np.trunc(flat)) | (flat < 1)
+        if bad.any():
+            raise ValueError(f"{name} must hold integers >= 1; got {flat[bad][0].item()!r}")
+    return np.minimum(flat, _NO_CUTOFF).astype(np.int64)
+
+
 def _packed_codes(codes, bits: int | None, name: str) -> tuple[np.ndarray, int]:
     """``codes`` in either form (see the module docstring) as packed codes, and their length."""
+    if sparse.issparse(codes):
+        raise TypeError(f"{name} is a scipy sparse {type(codes).__name__}; binary codes are "
+                        "dense arrays (transform or encode output)")
     if bits is not None:
         hint = "0/1 bit arrays (transform output) are passed with bits=None."
         return check_packed(codes, bits, name, hint=hint), bits
@@ -144,9 +187,7 @@ def _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs=(), bits=No
     if q_bits != db_bits:
         raise ValueError(f"query and database codes differ in length: {q_bits} vs {db_bits} bits")
     q_masks, db_masks = _label_masks(query_labels, db_labels, q.shape[0], db.shape[0])
-    cutoffs = np.asarray(cutoffs, dtype=np.int64).reshape(-1)
-    if (cutoffs < 1).any():
-        raise ValueError(f"cut-offs (k, n) must be positive integers; got {cutoffs.tolist()}")
+    cutoffs = np.asarray(cutoffs, dtype=np.int64).reshape(-1)  # checked by the callers
     n_q = q.shape[0]
     out = _Ranking(
         ap_sum=np.zeros(n_q),
@@ -243,8 +284,8 @@ def average_precision_per_query(
         raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
     if k_denominator not in ("retrieved", "min"):
         raise ValueError(f"k_denominator must be 'retrieved' or 'min'; got {k_denominator!r}")
-    if k is not None and (not float(k).is_integer() or k < 1):
-        raise ValueError(f"k must be a positive integer or None; got {k}")
+    if k is not None:
+        k = _whole_number(k, "k", minimum=1, none=True)
     if ties == "average" and k is not None:
         raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
     cutoffs = () if k is None else [k]
@@ -301,9 +342,7 @@ def _radius_counts(ranking: _Ranking):
 
 
 def _check_radius(radius) -> int:
-    if radius != int(radius) or radius < 0:
-        raise ValueError(f"radius must be an integer >= 0; got {radius}")
-    return int(radius)
+    return _whole_number(radius, "radius", minimum=0)
 
 
 def _counts_within(ranking: _Ranking, radius: int):
@@ -442,8 +481,8 @@ def precision_recall_by_rank(
     >>> p.tolist(), r.tolist()
     ([1.0, 0.5, 0.6666666666666666], [0.5, 0.5, 1.0])
     """
+    ranks = _check_cutoffs(ranks, "ranks")
     n_db = np.asarray(db_codes).shape[0]
-    ranks = np.asarray(ranks, dtype=np.int64).reshape(-1)
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels, ranks, bits=bits)
     shown = np.minimum(ranks, n_db).astype(np.float64)
     precision = np.divide(ranking.cut_rel, shown, out=np.zeros(ranking.cut_rel.shape),
@@ -474,6 +513,7 @@ def precision_at_n(
     >>> precision_at_n([[0, 0]], [[0, 0], [0, 1], [1, 1]], [1], [1, 0, 1], n=2)
     0.5
     """
+    n = _whole_number(n, "n", minimum=1)
     return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
                                           ranks=[n], bits=bits)[1][0])
 
@@ -497,6 +537,7 @@ def recall_at_n(
     >>> recall_at_n(packed[:1], packed, [1], [1, 0, 1], n=2, bits=2)
     0.5
     """
+    n = _whole_number(n, "n", minimum=1)
     return float(precision_recall_by_rank(query_codes, db_codes, query_labels, db_labels,
                                           ranks=[n], bits=bits)[2][0])
 
