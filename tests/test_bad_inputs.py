@@ -626,3 +626,136 @@ def test_huge_cutoffs_mean_the_whole_database():
     # k, n and ranks beyond int64 were an OverflowError; they are capped at the database.
     assert _map(k=10**30)() == _map()()
     assert _metric("precision_at_n", n=10**30)() == _metric("precision_at_n", n=30)()
+
+
+# -- splits and the protocol -------------------------------------------------------------
+Y = np.repeat(np.arange(6), 20)
+
+
+def _ms(name, *args, **kwargs):
+    from zeroshash import model_selection
+
+    return lambda: getattr(model_selection, name)(*args, **kwargs)
+
+
+def _zsr(**kwargs):
+    return _ms("zero_shot_retrieval_split", Y, **{"n_unseen": 2, "n_query_per_class": 5,
+                                                   **kwargs})
+
+
+def _folds(y=Y, X=None, **kwargs):
+    from zeroshash.model_selection import ZeroShotSplit
+
+    return lambda: list(ZeroShotSplit(**kwargs).split(X, y))
+
+
+def _protocol(**kwargs):
+    from zeroshash.model_selection import ZeroShotProtocol
+
+    return lambda: list(ZeroShotProtocol(**kwargs).split(Y))
+
+
+BAD_SPLITS = [
+    pytest.param(_ms("seen_unseen_split", Y, n_unseen=2, unseen=[1]), ValueError,
+                 "exactly one of n_unseen and unseen", id="n_unseen-and-unseen"),
+    pytest.param(_ms("seen_unseen_split", Y, n_unseen=0), ValueError,
+                 r"n_unseen must be an integer in \[1, 5\]", id="n_unseen-0"),
+    pytest.param(_ms("seen_unseen_split", Y, n_unseen=6), ValueError,
+                 r"n_unseen must be an integer in \[1, 5\] for 6 classes", id="n_unseen-all"),
+    pytest.param(_ms("seen_unseen_split", Y, n_unseen=True), ValueError, "got True",
+                 id="n_unseen-bool"),
+    pytest.param(_ms("seen_unseen_split", Y, unseen=[9]), ValueError,
+                 r"unseen classes not present in y: \[9\]", id="unseen-unknown"),
+    pytest.param(_ms("seen_unseen_split", Y, unseen=range(6)), ValueError,
+                 "no class is left to train on", id="unseen-every-class"),
+    pytest.param(_ms("seen_unseen_split", np.zeros(10), n_unseen=1), ValueError,
+                 "for 1 classes", id="one-class"),
+    pytest.param(_ms("seen_unseen_split", np.c_[Y, Y], n_unseen=1), ValueError,
+                 r"y must be a 1-D array .* \(120, 2\)", id="2-D-y"),
+    pytest.param(_zsr(n_query_per_class=20), ValueError,
+                 "has 20 images; need more than 20 queries", id="queries-take-a-class"),
+    pytest.param(_zsr(n_query_per_class=0), ValueError, "n_query_per_class must be an integer "
+                 ">= 1; got 0", id="queries-0"),
+    pytest.param(_zsr(n_query_per_class=-1), ValueError, "n_query_per_class must be",
+                 id="queries-negative"),
+    pytest.param(_zsr(n_query_per_class=2.5), TypeError, "n_query_per_class must be",
+                 id="queries-float"),
+    pytest.param(_zsr(n_train=0), ValueError, "n_train .* must be an integer >= 1; got 0",
+                 id="n_train-0"),
+    pytest.param(_zsr(n_seen_query_per_class=-1), ValueError,
+                 "n_seen_query_per_class must be an integer >= 0", id="seen-queries-negative"),
+    pytest.param(_ms("zero_shot_retrieval_split", np.c_[Y, Y]), ValueError,
+                 "y must be a 1-D array", id="split-2-D-y"),
+    pytest.param(_folds(n_splits=1), ValueError, "n_splits must be an integer >= 2",
+                 id="folds-1"),
+    pytest.param(_folds(n_splits=7), ValueError, "n_splits=7 exceeds the 6 classes",
+                 id="folds-more-than-classes"),
+    pytest.param(_folds(y=None), ValueError, "ZeroShotSplit needs y", id="folds-no-y"),
+    pytest.param(_folds(X=np.zeros((5, 2))), ValueError, "X has 5 rows but y has 120",
+                 id="folds-lengths"),
+    pytest.param(_protocol(n_splits=0), ValueError, "n_splits must be an integer >= 1",
+                 id="protocol-0-splits"),
+    pytest.param(_ms("make_retrieval_scorer", metric="auc"), ValueError, "unknown metric",
+                 id="scorer-metric"),
+    pytest.param(_ms("make_retrieval_scorer", query_fraction=1), ValueError,
+                 r"query_fraction must lie in \(0, 1\)", id="scorer-fraction"),
+    pytest.param(_ms("make_retrieval_scorer", query_fraction="0.2"), TypeError,
+                 "query_fraction must be a number", id="scorer-fraction-str"),
+    pytest.param(_ms("make_retrieval_scorer", radius=-1), ValueError,
+                 "radius must be an integer >= 0", id="scorer-radius"),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), BAD_SPLITS)
+def test_splits_refuse(call, exc, match):
+    raises(exc, match, call)
+
+
+class _CountingHasher(LSHHasher):
+    """LSH that counts its fits: a refused evaluation must not have fitted anything."""
+
+    fits = 0
+
+    def fit(self, X, y=None, word_vecs=None):
+        type(self).fits += 1
+        return super().fit(X, y, word_vecs)
+
+
+def _evaluate(X=None, y=Y, split=None, hashers=None, **kwargs):
+    from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
+
+    X = np.random.RandomState(0).randn(120, 6) if X is None else X
+    split = split or zero_shot_retrieval_split(Y, n_unseen=2, n_query_per_class=5,
+                                               random_state=0)
+    hashers = {"lsh": _CountingHasher(random_state=0)} if hashers is None else hashers
+    return lambda: evaluate(hashers, X, y, split, **{"bits": (8,), **kwargs})
+
+
+BAD_EVALUATIONS = [
+    pytest.param(_evaluate(bits=(8, 0)), ValueError,
+                 r"every code length in bits must be an integer in \[1, 65536\]; got 0",
+                 id="bits-0-after-a-good-one"),
+    pytest.param(_evaluate(bits=(8, 10**7)), ValueError, "got 10000000", id="bits-huge"),
+    pytest.param(_evaluate(bits=8), TypeError, "bits must be an iterable", id="bits-not-a-list"),
+    pytest.param(_evaluate(radius=-1), ValueError, "radius must be an integer >= 0",
+                 id="radius-negative"),
+    pytest.param(_evaluate(X=np.zeros((100, 6))), ValueError, "X has 100 rows but y has 120",
+                 id="X-and-y-lengths"),
+    pytest.param(_evaluate(X=np.zeros((60, 6)), y=Y[:60]), ValueError,
+                 "split indexes item 119, but X and y hold 60 items", id="split-of-other-data"),
+    pytest.param(_evaluate(split=(1, 2)), TypeError, "split must be a ZeroShotRetrievalSplit",
+                 id="split-type"),
+    pytest.param(_evaluate(hashers=[LSHHasher()]), TypeError, "hashers must be a dict",
+                 id="hashers-list"),
+    pytest.param(_evaluate(hashers={"x": 3}), TypeError, r"hashers\['x'\] is a int",
+                 id="hasher-not-an-estimator"),
+    pytest.param(_evaluate(X_query=np.zeros((5, 6))), ValueError,
+                 "X_query has 5 rows but X has 120", id="X_query-lengths"),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), BAD_EVALUATIONS)
+def test_evaluation_refuses_before_any_fit(call, exc, match):
+    _CountingHasher.fits = 0
+    raises(exc, match, call)
+    assert _CountingHasher.fits == 0

@@ -10,13 +10,15 @@ ever used for training.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from ._bits import MAX_BITS
 from ._progress import progress_bar
 from .metrics import mean_average_precision, precision_within_radius, retrieval_scores
 
@@ -30,6 +32,23 @@ __all__ = [
     "seen_unseen_split",
     "zero_shot_retrieval_split",
 ]
+
+
+def _check_int(value, name: str, minimum: int, maximum: int | None = None) -> int:
+    """``value`` as an int in ``[minimum, maximum]``, or a TypeError / ValueError naming it."""
+    bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer {bounds}; got {value!r}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an integer {bounds}; got {value!r}")
+    return int(value)
+
+
+def _labels(y) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of class labels; got shape {y.shape}")
+    return y
 
 
 def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_state=None):
@@ -56,7 +75,7 @@ def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_sta
     >>> seen_unseen_split([0, 1, 2, 3, 3], unseen=[1, 3])
     (array([0, 2]), array([1, 3]))
     """
-    classes = np.unique(np.asarray(y))
+    classes = np.unique(_labels(y))
     if (n_unseen is None) == (unseen is None):
         raise ValueError("give exactly one of n_unseen and unseen")
     if unseen is not None:
@@ -65,7 +84,8 @@ def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_sta
         if unknown.size:
             raise ValueError(f"unseen classes not present in y: {unknown.tolist()!r}")
     else:
-        if not isinstance(n_unseen, Integral) or not 1 <= n_unseen < classes.size:
+        if isinstance(n_unseen, (bool, np.bool_)) or not isinstance(n_unseen, Integral) \
+                or not 1 <= n_unseen < classes.size:
             raise ValueError(
                 f"n_unseen must be an integer in [1, {classes.size - 1}] for "
                 f"{classes.size} classes; got {n_unseen!r}"
@@ -124,7 +144,11 @@ def zero_shot_retrieval_split(
     >>> len(s.query), len(s.database), len(s.train)
     (10, 90, 60)
     """
-    y = np.asarray(y)
+    y = _labels(y)
+    _check_int(n_query_per_class, "n_query_per_class", 1)
+    _check_int(n_seen_query_per_class, "n_seen_query_per_class", 0)
+    if n_train is not None:
+        _check_int(n_train, "n_train (None: all seen-class images)", 1)
     rng = check_random_state(random_state)
     if unseen is not None:
         n_unseen = None
@@ -188,6 +212,7 @@ class ZeroShotProtocol:
 
     def split(self, y):
         """Yield one :class:`ZeroShotRetrievalSplit` per seed."""
+        _check_int(self.n_splits, "n_splits", 1)
         for i in range(self.n_splits):
             seed = None if self.random_state is None else self.random_state + i
             yield zero_shot_retrieval_split(
@@ -234,7 +259,9 @@ class ZeroShotSplit:
         """Yield (train, test) index arrays whose classes are disjoint."""
         if y is None:
             raise ValueError("ZeroShotSplit needs y: folds are made of whole classes")
-        y = np.asarray(y)
+        y = _labels(y)
+        if X is not None and len(X) != y.shape[0]:
+            raise ValueError(f"X has {len(X)} rows but y has {y.shape[0]} labels")
         classes = np.unique(y)
         rng = check_random_state(self.random_state)
         if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
@@ -289,8 +316,11 @@ def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
     """
     if metric not in ("map", "map_tie_aware", "precision_radius"):
         raise ValueError(f"unknown metric {metric!r}")
+    if isinstance(query_fraction, bool) or not isinstance(query_fraction, Real):
+        raise TypeError(f"query_fraction must be a number in (0, 1); got {query_fraction!r}")
     if not 0 < query_fraction < 1:
         raise ValueError(f"query_fraction must lie in (0, 1); got {query_fraction}")
+    _check_int(radius, "radius", 0)  # here, not after the first fold's fit
 
     def score(hasher, X, y) -> float:
         y = np.asarray(y)
@@ -356,11 +386,13 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     >>> [(row["method"], row["bits"]) for row in rows]
     [('LSH', 8), ('LSH', 16)]
     """
-    bits = tuple(bits)
+    if isinstance(bits, Iterable) and not isinstance(bits, str):
+        bits = tuple(bits)  # read once, whatever the iterable
+    rows_iter = evaluation_rows(hashers, X, y, split, bits=bits, word_vecs=word_vecs,
+                                radius=radius, X_query=X_query)  # checks the inputs
     rows = []
     with progress_bar(total=len(hashers) * len(bits), desc="evaluate", unit="fit") as bar:
-        for row in evaluation_rows(hashers, X, y, split, bits=bits, word_vecs=word_vecs,
-                                   radius=radius, X_query=X_query):
+        for row in rows_iter:
             rows.append(row)
             bar.set_postfix(method=row["method"], bits=row["bits"], refresh=False)
             bar.update()
@@ -376,14 +408,33 @@ def evaluation_rows(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=
     inputs are checked at the call, before the first row. Example: the command line's
     ``demo`` (:mod:`zeroshash.cli`) prints each row as it comes.
     """
+    if not isinstance(hashers, Mapping):
+        raise TypeError(f"hashers must be a dict name -> hasher; got {type(hashers).__name__}")
+    for name, hasher in hashers.items():
+        if not callable(getattr(hasher, "get_params", None)):
+            raise TypeError(f"hashers[{name!r}] is a {type(hasher).__name__}, not a hasher")
+    if not isinstance(bits, Iterable) or isinstance(bits, str):
+        raise TypeError(f"bits must be an iterable of code lengths such as (16, 32); got "
+                        f"{bits!r}")
+    bits = tuple(_check_int(b, "every code length in bits", 1, MAX_BITS) for b in bits)
+    _check_int(radius, "radius", 0)
+    if not isinstance(split, ZeroShotRetrievalSplit):
+        raise TypeError(f"split must be a ZeroShotRetrievalSplit; got {type(split).__name__}")
     X = np.asarray(X)
-    y = np.asarray(y)
+    y = _labels(y)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
+    largest = max((int(part.max()) for part in (split.train, split.database, split.query)
+                   if part.size), default=-1)
+    if largest >= y.shape[0]:
+        raise ValueError(f"split indexes item {largest}, but X and y hold {y.shape[0]} items: "
+                         "the split was made for other data")
     if X_query is not None:
         X_query = np.asarray(X_query)
         if X_query.shape[0] != X.shape[0]:
             raise ValueError(f"X_query has {X_query.shape[0]} rows but X has {X.shape[0]}; "
                              "row i of each must be the same item")
-    return _rows(hashers, X, y, split, tuple(bits), word_vecs, radius, X_query)
+    return _rows(hashers, X, y, split, bits, word_vecs, radius, X_query)
 
 
 def _rows(hashers, X, y, split, bits, word_vecs, radius, X_query):
