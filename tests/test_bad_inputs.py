@@ -759,3 +759,168 @@ def test_evaluation_refuses_before_any_fit(call, exc, match):
     _CountingHasher.fits = 0
     raises(exc, match, call)
     assert _CountingHasher.fits == 0
+
+
+# -- file formats ------------------------------------------------------------------------
+def _file(tmp_path, name, data: bytes):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def _npy(tmp_path, name, array):
+    np.save(tmp_path / name, array)
+    return tmp_path / name
+
+
+def _load(kind, make, **kwargs):
+    def call(tmp_path):
+        from zeroshash import datasets
+        from zeroshash.semantics import load_word_vectors
+
+        loader = load_word_vectors if kind == "word_vectors" else getattr(datasets, f"load_{kind}")
+        return loader(make(tmp_path), **kwargs)
+
+    return call
+
+
+def _save(kind, values, name):
+    def call(tmp_path):
+        from zeroshash import datasets
+
+        getattr(datasets, f"save_{kind}")(tmp_path / name, values)
+
+    return call
+
+
+_VEC = b"2 3\nfoo 1 2 3\nbar 4 5 6\n"
+
+# (call on tmp_path, error, message)
+BAD_FILES = [
+    pytest.param(_load("vectors", lambda t: t / "x.xyz"), ValueError,
+                 "unknown vector file suffix '.xyz'", id="vectors-suffix"),
+    pytest.param(_load("vectors", lambda t: t / "none.npy"), FileNotFoundError,
+                 "no such file: .*none.npy", id="vectors-missing"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.fvecs", struct.pack("<i", 3) + bytes(10))),
+                 ValueError, "x.fvecs'.*truncated", id="fvecs-truncated"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.fvecs", struct.pack("<i", -2))),
+                 ValueError, "dimension header reads -2", id="fvecs-bad-dimension"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.fbin", struct.pack("<II", 3, 2)
+                                                  + bytes(10))),
+                 ValueError, "x.fbin'.*announces n=3 vectors", id="fbin-size"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.bvecs", b"")), ValueError,
+                 "is empty", id="bvecs-empty"),
+    pytest.param(_load("vectors", lambda t: _npy(t, "x.npy", np.zeros((2, 3, 4)))), ValueError,
+                 r"3-D array .* need a 2-D", id="npy-3-D"),
+    pytest.param(_load("vectors", lambda t: _npy(t, "x.npy", np.array([["a", "b"]]))),
+                 ValueError, "holds <U1 values; vectors must be numeric", id="npy-strings"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.npy", b"not numpy")), ValueError,
+                 "cannot read .*x.npy' as a .npy file", id="npy-foreign"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.txt", b"1 2\na b\n")), ValueError,
+                 "x.txt' as a numeric matrix", id="text-not-numbers"),
+    pytest.param(_load("vectors", lambda t: _file(t, "x.csv", b"1,2\n3\n")), ValueError,
+                 "number of columns changed", id="text-ragged"),
+    pytest.param(_load("labels", lambda t: _file(t, "y.txt", b"a\n\nb\n")), ValueError,
+                 "line 2 is blank", id="labels-blank-line"),
+    pytest.param(_load("labels", lambda t: _npy(t, "y.npy", np.ones((3, 2)))), ValueError,
+                 r"shape \(3, 2\); labels need a 1-D", id="labels-2-D"),
+    pytest.param(_save("vectors", sp.csr_matrix(np.eye(3)), "x.npy"), TypeError,
+                 "vectors are a scipy sparse csr_matrix", id="save-vectors-sparse"),
+    pytest.param(_save("vectors", np.zeros((2, 3, 4)), "x.npy"), ValueError,
+                 r"need a 2-D .* not shape \(2, 3, 4\)", id="save-vectors-3-D"),
+    pytest.param(_save("vectors", [["a", "b"]], "x.npy"), ValueError,
+                 "vectors must be numeric", id="save-vectors-strings"),
+    pytest.param(_save("vectors", [[1, 2], [3]], "x.npy"), ValueError,
+                 "the vectors are not an array", id="save-vectors-ragged"),
+    pytest.param(_save("vectors", [[0, 256]], "x.bvecs"), ValueError,
+                 "column 1 holds 256, outside the range 0..255", id="save-bvecs-range"),
+    pytest.param(_save("vectors", [[np.nan]], "x.ivecs"), ValueError,
+                 "holds nan, but .ivecs stores int32", id="save-ivecs-nan"),
+    pytest.param(_save("vectors", np.zeros((0, 3)), "x.fvecs"), ValueError,
+                 "cannot record the dimension", id="save-fvecs-empty"),
+    pytest.param(_save("labels", np.ones((3, 2)), "y.txt"), ValueError,
+                 r"labels need a 1-D array, not shape \(3, 2\)", id="save-labels-2-D"),
+    pytest.param(_save("labels", sp.csr_matrix([[1, 2]]), "y.npy"), TypeError,
+                 "labels are a scipy sparse", id="save-labels-sparse"),
+    pytest.param(_save("labels", ["two\nlines"], "y.txt"), ValueError,
+                 "contains a line break", id="save-labels-line-break"),
+    pytest.param(_load("word_vectors", lambda t: t / "none.vec"), FileNotFoundError,
+                 "no word-vector file at", id="word-vectors-missing"),
+    pytest.param(_load("word_vectors", lambda t: _file(t, "v.vec", b"2 3\nfoo 1 2\n")),
+                 ValueError, "cannot read .*v.vec' as word2vec", id="word-vectors-damaged"),
+    pytest.param(_load("word_vectors", lambda t: _file(t, "v.vec", _VEC), format="bin"),
+                 ValueError, "format must be one of", id="word-vectors-format"),
+    pytest.param(_load("word_vectors", lambda t: _file(t, "v.vec", _VEC), limit=-1),
+                 ValueError, "limit must be None or a positive integer; got -1",
+                 id="word-vectors-limit-negative"),
+    pytest.param(_load("word_vectors", lambda t: _file(t, "v.vec", _VEC), limit=1.5),
+                 ValueError, "limit must be None or a positive integer; got 1.5",
+                 id="word-vectors-limit-float"),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), BAD_FILES)
+def test_file_formats_refuse_and_write_nothing(tmp_path, call, exc, match):
+    raises(exc, match, lambda: call(tmp_path))
+    # A refused save leaves nothing; a refused load only the file it was given.
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    if "save" in str(call.__qualname__):
+        assert not list(tmp_path.iterdir())
+
+
+# -- dask (optional) ---------------------------------------------------------------------
+def _dask_cases():
+    def encode(X, fitted=True, **kwargs):
+        def call(hasher, da):
+            from zeroshash.dask import dask_encode
+
+            return dask_encode(hasher if fitted else lsh(), X(da), **kwargs)
+
+        return call
+
+    def shards(codes, bits=16, **kwargs):
+        def call(hasher, da):
+            from zeroshash.dask import ShardedHammingIndex
+
+            return ShardedHammingIndex.from_dask_array(codes(da), bits, **kwargs)
+
+        return call
+
+    X = np.random.RandomState(0).randn(40, 20)
+    dask_codes = lambda da: da.from_array(CODES, chunks=(20, 2))  # noqa: E731
+    return [
+        pytest.param(encode(lambda da: X), TypeError, "X must be a dask.array.Array; got ndarray",
+                     id="encode-numpy"),
+        pytest.param(encode(lambda da: da.from_array(X[:, :5])), ValueError,
+                     "X has 5 features, but LSHHasher is expecting 20", id="encode-features"),
+        pytest.param(encode(lambda da: da.from_array(X[:, :, None])), ValueError,
+                     "got a 3-D dask array", id="encode-3-D"),
+        pytest.param(encode(lambda da: da.from_array(np.full((4, 20), "a"))), TypeError,
+                     "X must hold numbers", id="encode-strings"),
+        pytest.param(encode(lambda da: da.from_array(X), fitted=False), ValueError,
+                     "not fitted yet", id="encode-unfitted"),
+        pytest.param(encode(lambda da: da.from_array(X), query=True), ValueError,
+                     "query=True needs a hasher with a query encoder", id="encode-query"),
+        pytest.param(shards(lambda da: CODES), TypeError, "codes must be a dask.array.Array",
+                     id="shards-numpy"),
+        pytest.param(shards(dask_codes, bits=0), ValueError, "bits must be between 1 and 65536",
+                     id="shards-bits-0"),
+        pytest.param(shards(dask_codes, bits=10**7), ValueError, "bits must be between",
+                     id="shards-bits-huge"),
+        pytest.param(shards(dask_codes, bits=24), ValueError, "2 columns, which fits neither",
+                     id="shards-width"),
+        pytest.param(shards(dask_codes, ids=np.arange(49)), ValueError,
+                     "ids must be a 1-D integer array of length 50", id="shards-ids-length"),
+        pytest.param(shards(dask_codes, ids=np.r_[0, np.arange(49)]), ValueError,
+                     r"ids must be unique; repeated: \[0\]", id="shards-ids-duplicated"),
+        pytest.param(shards(dask_codes, method="lsh"), ValueError, "method must be one of",
+                     id="shards-method"),
+    ]
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), _dask_cases())
+def test_dask_refuses_before_building_a_graph_or_shards(fitted_hashers, call, exc, match):
+    # All these are refused before a cluster is needed: no Client exists here.
+    da = pytest.importorskip("dask.array")
+    pytest.importorskip("distributed")
+    raises(exc, match, lambda: call(fitted_hashers[1]["lsh"], da))

@@ -77,6 +77,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+from scipy import sparse
 
 from .._atomic import atomic_write
 
@@ -473,6 +474,10 @@ def _write_atomically(path: str | os.PathLike, write: Callable[[BinaryIO], None]
 
 
 def _as_array(values, path: str | os.PathLike, what: str) -> np.ndarray:
+    if sparse.issparse(values):  # np.asarray would make a 0-d object array of it
+        raise TypeError(f"cannot save {_show(path)}: the {what} are a scipy sparse "
+                        f"{type(values).__name__}; the formats hold dense arrays (call "
+                        ".toarray() on a small matrix)")
     try:
         return np.asarray(values)
     except (ValueError, TypeError) as exc:
@@ -601,6 +606,8 @@ def save_vectors(path: str | os.PathLike, array) -> None:
         cannot hold (the message gives its row and column), or a shape the format cannot
         record: no vectors (``.fvecs``/``.ivecs``/``.bvecs``/text), dimension 0, or sizes
         beyond the format's header fields.
+    TypeError
+        A scipy sparse matrix (the formats hold dense arrays).
 
     Examples
     --------
@@ -727,6 +734,8 @@ def save_labels(path: str | os.PathLike, labels) -> None:
     ValueError
         An unknown suffix, labels that are not 1-D, of an unsupported dtype, or that the
         format cannot hold (the message names the label).
+    TypeError
+        A scipy sparse matrix.
 
     Examples
     --------
