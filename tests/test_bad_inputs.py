@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from _helpers import public_fitted_attributes
+from _helpers import blob_problem, public_fitted_attributes
 from test_common import fast_params
 
 from zeroshash import LSHHasher, ZSHHasher, get_hasher, load_model, save_model
@@ -131,11 +131,8 @@ BAD_TRANSFORM = [
 
 @pytest.fixture(scope="module")
 def fitted_hashers():
-    rng = np.random.RandomState(0)
-    centres = rng.randn(6, 20) * 4
-    y = np.repeat(np.arange(6), 40)
-    X = centres[y] + rng.randn(y.size, 20)
-    return X, {"lsh": lsh().fit(X), "zsh": zsh().fit(X, y, centres[:, :3]), "unfitted": lsh()}
+    X, y, word_vecs = blob_problem()
+    return X, {"lsh": lsh().fit(X), "zsh": zsh().fit(X, y, word_vecs), "unfitted": lsh()}
 
 
 @pytest.mark.parametrize(("name", "bad", "exc", "match"), BAD_TRANSFORM)

@@ -15,6 +15,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 da = pytest.importorskip("dask.array")
 
+from _helpers import blob_problem  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from sklearn.exceptions import NotFittedError  # noqa: E402
@@ -53,12 +54,7 @@ def _fast(spec, bits=12):
 
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.RandomState(0)
-    centres = rng.randn(6, 20) * 4
-    y = np.repeat(np.arange(6), 40)
-    X = centres[y] + rng.randn(y.size, 20)
-    word_vecs = centres[:, :3] + 0.1 * rng.randn(6, 3)
-    return X, y, word_vecs
+    return blob_problem()
 
 
 def few_codes(rng, n, n_distinct=6, bits=BITS):
