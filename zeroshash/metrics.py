@@ -133,8 +133,12 @@ def _packed_codes(codes, bits: int | None, name: str) -> tuple[np.ndarray, int]:
     return pack_bits(arr.astype(np.bool_)), arr.shape[1]
 
 
-def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
-    """Labels of both sides as uint64 bit masks; relevance = masks intersect."""
+def _check_labels(query_labels, db_labels, n_query: int, n_db: int):
+    """Both sides' labels checked against the codes: 1-D labels, or 0/1 indicator rows.
+
+    Returns the two arrays (indicator matrices as given); a ValueError names what does
+    not fit. Shared by the metrics and :mod:`zeroshash.plotting`.
+    """
     ql, dl = np.asarray(query_labels), np.asarray(db_labels)
     if ql.ndim != dl.ndim or ql.ndim not in (1, 2):
         raise ValueError(
@@ -151,6 +155,13 @@ def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
             raise ValueError(f"indicator matrices differ in width: {ql.shape[1]} vs {dl.shape[1]}")
         if not (np.isin(ql, (0, 1)).all() and np.isin(dl, (0, 1)).all()):
             raise ValueError("multi-label indicator matrices must hold only 0 and 1")
+    return ql, dl
+
+
+def _label_masks(query_labels, db_labels, n_query: int, n_db: int):
+    """Labels of both sides as uint64 bit masks; relevance = masks intersect."""
+    ql, dl = _check_labels(query_labels, db_labels, n_query, n_db)
+    if ql.ndim == 2:
         to_mask = lambda ind: packed_to_rows(pack_bits(ind.astype(bool)))  # noqa: E731
         return to_mask(ql), to_mask(dl)
     _, index = np.unique(np.concatenate([ql, dl]), return_inverse=True)

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 from ._bits import pack_bits
 from .metrics import (
     _check_bits,
+    _check_labels,
     _packed_codes,
     mean_average_precision,
     precision_recall_by_radius,
@@ -561,22 +562,11 @@ class CodeLengthCurveDisplay:
                                    band_kwargs=band_kwargs, **kwargs)
 
 
-def _check_labels(query_labels, db_labels, n_query: int, n_db: int):
-    ql, dl = np.asarray(query_labels), np.asarray(db_labels)
-    if ql.ndim != dl.ndim or ql.ndim not in (1, 2):
-        raise ValueError(
-            "labels must both be 1-D (single-label) or both 2-D indicator matrices "
-            f"(multi-label); got shapes {ql.shape} and {dl.shape}"
-        )
-    if ql.shape[0] != n_query or dl.shape[0] != n_db:
-        raise ValueError(
-            f"labels do not match codes: {ql.shape[0]} query labels for {n_query} queries, "
-            f"{dl.shape[0]} database labels for {n_db} items"
-        )
+def _labels_for_counts(query_labels, db_labels, n_query: int, n_db: int):
+    """The metrics' label check; indicator rows as int32 (for the relevance products)."""
+    ql, dl = _check_labels(query_labels, db_labels, n_query, n_db)
     if ql.ndim == 2:
-        if ql.shape[1] != dl.shape[1]:
-            raise ValueError(f"indicator matrices differ in width: {ql.shape[1]} vs {dl.shape[1]}")
-        ql, dl = (ql != 0).astype(np.int32), (dl != 0).astype(np.int32)
+        ql, dl = ql.astype(np.int32), dl.astype(np.int32)
     return ql, dl
 
 
@@ -623,7 +613,7 @@ def distance_histograms(query_codes: ArrayLike, db_codes: ArrayLike, query_label
     db, db_bits = _packed_codes(db_codes, bits, "db_codes")
     if q_bits != db_bits:
         raise ValueError(f"query and database codes differ in length: {q_bits} vs {db_bits} bits")
-    ql, dl = _check_labels(query_labels, db_labels, q.shape[0], db.shape[0])
+    ql, dl = _labels_for_counts(query_labels, db_labels, q.shape[0], db.shape[0])
     n_q, n_db, n_levels = q.shape[0], db.shape[0], q_bits + 1
     if query_groups is None:
         groups = np.zeros(n_q, dtype=np.int64)
