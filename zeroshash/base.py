@@ -413,6 +413,7 @@ class BaseHasher(
         out = None
         for block, chunk in blocks:
             result = finish(project(chunk))
+            del chunk  # not alive while the next block is validated
             if out is None:
                 out = np.empty((n, *result.shape[1:]), dtype=result.dtype)
             out[block] = result
@@ -452,5 +453,6 @@ def _validated_blocks(X: np.ndarray, rows: int, validate):
         validate(X)
         raise
     yield first, chunk
+    del chunk
     for block in blocks:
         yield block, validate(X[block])
