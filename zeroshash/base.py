@@ -37,10 +37,16 @@ float64 width of its largest intermediate. A NumPy array (a ``np.memmap`` includ
 validated block by block, each block by ``_validate_X`` as a whole ``X`` was, so nothing
 of the size of ``X`` is made: a float16 file is converted a block at a time, and the
 output (``(n, bits)`` projections or 0/1 codes, or ``(n, ceil(bits / 8))`` packed bytes)
-is the only array that grows with ``n``. Other inputs (lists, data frames) are validated
-whole, then projected by blocks. An input of at most one block takes one step, the
-path it always took. Codes do not depend on the blocks; projections agree to rounding
-(BLAS may sum a block's rows in another order than a whole matrix's).
+is the only array that grows with ``n`` (a method's ``_project`` may hold two or three
+block-sized arrays at once: PCAH's peak is about twice the budget). The input's dtype
+is kept as ``_validate_X`` keeps it (float32 stays float32, other dtypes become
+float64), block by block, so the arithmetic is the unblocked one. The first block's
+checks (feature count and names, dtype) stand for all columns; where they fail, ``X``
+is validated whole, so errors are those of an unblocked call. Other inputs (lists,
+data frames) are validated whole, then projected by blocks. An input of at most one
+block takes one step, the path it always took. Projections agree with the unblocked
+ones to rounding (BLAS may sum a block's rows in another order than a whole matrix's),
+so a code bit can differ only where a projection is within rounding of zero.
 """
 
 from __future__ import annotations
