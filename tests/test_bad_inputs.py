@@ -92,14 +92,15 @@ BAD_FIT = [
                  id="bits-str"),
     pytest.param(
         lambda: lsh(bits=True), lambda X, y, w: (X,), ValueError, "'bits' parameter",
-        id="bits-bool-lsh",
-        marks=pytest.mark.xfail(strict=True, reason="base.py: bool passes Interval(Integral)"),
+        id="bits-bool-lsh"
     ),
     pytest.param(
         lambda: get_hasher("pcah").estimator(bits=True), lambda X, y, w: (X,), ValueError,
-        "'bits' parameter", id="bits-bool-pcah",
-        marks=pytest.mark.xfail(strict=True, reason="base.py: bool passes Interval(Integral)"),
+        "'bits' parameter", id="bits-bool-pcah"
     ),
+    pytest.param(lambda: zsh(n_anchors=True), lambda X, y, w: (X, y, w), ValueError,
+                 "'n_anchors' parameter of ZSHHasher must be a number, not a bool",
+                 id="n_anchors-bool"),
     pytest.param(lambda: lsh(n_jobs=0), lambda X, y, w: (X,), ValueError, "'n_jobs' parameter",
                  id="n_jobs-0"),
     pytest.param(lambda: zsh(word_vecs={}), lambda X, y, w: (X, y, w), ValueError,

@@ -71,7 +71,7 @@ from sklearn.base import (
 )
 from sklearn.utils import gen_batches
 from sklearn.utils._chunking import get_chunk_n_rows
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -206,6 +206,23 @@ class BaseHasher(
     @abstractmethod
     def __init__(self, bits: int = 64, *, n_jobs: int | None = None, random_state=None):
         self._store_params(locals())
+
+    def _validate_params(self) -> None:
+        """sklearn's parameter check, plus: a bool is refused where a number is meant.
+
+        ``Interval(Integral, ...)`` and ``Interval(Real, ...)`` accept ``True`` (a bool
+        is an int), which would fit a 1-bit model or fail deep inside; a parameter whose
+        constraints do not name ``"boolean"`` gets an ``InvalidParameterError`` instead.
+        """
+        super()._validate_params()
+        for key, constraints in self._parameter_constraints.items():
+            value = getattr(self, key, None)
+            if (isinstance(value, (bool, np.bool_)) and "boolean" not in constraints
+                    and any(isinstance(c, Interval) for c in constraints)):
+                raise InvalidParameterError(
+                    f"The {key!r} parameter of {type(self).__name__} must be a number, not "
+                    f"a bool. Got {value!r} instead."
+                )
 
     def _store_params(self, params: dict) -> None:
         """Store the constructor's arguments (its ``locals()``) as attributes, unchanged.
