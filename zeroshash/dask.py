@@ -569,17 +569,9 @@ class ShardedHammingIndex:
                 f"codes must be a dask.array.Array; got {type(codes).__name__} (build a "
                 "HammingIndex for in-memory codes, or wrap them with dask.array.from_array)"
             )
-        width = (bits + 7) // 8
-        if codes.ndim != 2:
-            raise ValueError(
-                f"codes must be a 2-D array of shape (n, {width}) packed uint8 or (n, {bits}) "
-                f"bits; got a {codes.ndim}-D dask array"
-            )
-        if codes.shape[1] not in (width, bits):
-            raise ValueError(
-                f"codes has {codes.shape[1]} columns, which fits neither {bits}-bit packed "
-                f"codes ({width} uint8 columns) nor raw bits ({bits} columns of 0/1)"
-            )
+        from .hamming._validation import check_code_shape
+
+        check_code_shape(codes.shape, bits, "codes")
         if codes.dtype.kind not in "biuf":
             raise ValueError(f"codes must be numeric 0/1 bits or packed uint8; got {codes.dtype}")
         codes = codes.rechunk({1: -1})

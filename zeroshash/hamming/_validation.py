@@ -109,6 +109,24 @@ def as_dense_array(values: object, name: str) -> np.ndarray:
         raise ValueError(f"{name} is not a rectangular array: {exc}") from exc
 
 
+def check_code_shape(shape: tuple, bits: int, name: str) -> None:
+    """ValueError unless ``shape`` is 2-D with the columns of packed codes or raw bits.
+
+    Shared by the in-memory codes below and the dask arrays of :mod:`zeroshash.dask`.
+    """
+    width = n_bytes(bits)
+    if len(shape) != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (n, {width}) packed uint8 or (n, {bits}) "
+            f"bits; got shape {shape}"
+        )
+    if shape[1] not in (width, bits):
+        raise ValueError(
+            f"{name} has {shape[1]} columns, which fits neither {bits}-bit packed codes "
+            f"({width} uint8 columns) nor raw bits ({bits} columns of 0/1)"
+        )
+
+
 def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray:
     """Return ``codes`` as C-contiguous packed ``(n, ceil(bits/8))`` uint8 codes.
 
@@ -124,16 +142,7 @@ def as_packed_codes(codes: object, bits: int, name: str = "codes") -> np.ndarray
     """
     arr = as_dense_array(codes, name)
     width = n_bytes(bits)
-    if arr.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array of shape (n, {width}) packed uint8 or (n, {bits}) "
-            f"bits; got shape {arr.shape}"
-        )
-    if arr.shape[1] not in (width, bits):
-        raise ValueError(
-            f"{name} has {arr.shape[1]} columns, which fits neither {bits}-bit packed codes "
-            f"({width} uint8 columns) nor raw bits ({bits} columns of 0/1)"
-        )
+    check_code_shape(arr.shape, bits, name)
     is_packed = arr.shape[1] == width and (bits != width or _looks_packed_single_bit(arr))
     if is_packed:
         return check_packed(arr, bits, name, hint=f"Raw bits need {bits} columns.")
