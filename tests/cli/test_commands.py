@@ -211,3 +211,14 @@ def test_a_closed_pipe_ends_quietly(files, tmp_path):
                             capture_output=True, text=True)
     assert result.stdout.splitlines() == ["query,rank,id,distance", "0,0,0,0"]
     assert result.stderr == ""
+
+
+def test_index_reads_uint8_codes_as_packed_whatever_their_values(tmp_path, capsys):
+    # Packed 16-bit codes whose bytes happen to be 0 or 1 stay 16-bit codes (the dtype
+    # decides, never the values); 0/1 bits of another dtype are one column a bit.
+    codes = np.array([[0, 1], [1, 0], [1, 1]], dtype=np.uint8)
+    np.save(tmp_path / "packed.npy", codes)
+    np.save(tmp_path / "bits.npy", codes.astype(np.int8))
+    for name, bits in (("packed", 16), ("bits", 2)):
+        assert main(["index", str(tmp_path / f"{name}.npy"), "-o", str(tmp_path / name)]) == 0
+        assert HammingIndex.load(tmp_path / name).bits == bits

@@ -135,8 +135,10 @@ def _add_index(sub, common) -> None:
     p.add_argument("--ids", metavar="FILE",
                    help="one integer id per code (default 0, 1, 2, ...)")
     p.add_argument("--bits", type=int,
-                   help="code length, when packed codes' width is not a whole number of "
-                   "bytes of code (default: 8 x the width)")
+                   help="code length (default: 8 x the width for uint8 codes, as 'encode' "
+                   "writes them; the number of columns for 0/1 bits of any other dtype); "
+                   "give it for codes of a length that is not a multiple of 8, or for 0/1 "
+                   "bits stored as uint8")
     p.add_argument("--method", choices=("brute", "mih"), default="brute",
                    help="brute-force scan or multi-index hashing (same results)")
     p.add_argument("-o", "--output", required=True, metavar="INDEX")

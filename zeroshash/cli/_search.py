@@ -23,8 +23,9 @@ def read_codes(path, option: str, bits: int | None = None) -> tuple[np.ndarray, 
     """Codes from a file and their length in bits.
 
     Packed codes (``encode``'s output, uint8 ``(n, ceil(bits/8))``) or raw 0/1 bits
-    ``(n, bits)``. Without ``bits``, a uint8 array of values beyond 0/1 is packed codes of
-    ``8 * width`` bits, and anything else raw bits, one column a bit.
+    ``(n, bits)``. Without ``bits``, a uint8 array is packed codes of ``8 * width`` bits
+    (as ``encode`` writes them) and any other dtype raw bits, one column a bit; the
+    dtype decides, never the values.
     """
     from ..datasets import load_vectors
 
@@ -32,8 +33,7 @@ def read_codes(path, option: str, bits: int | None = None) -> tuple[np.ndarray, 
     if codes.shape[0] == 0:
         raise UsageError(f"{option}: {str(path)!r} holds no codes")
     if bits is None:
-        packed = codes.dtype == np.uint8 and bool(np.any(codes > 1))
-        bits = 8 * codes.shape[1] if packed else codes.shape[1]
+        bits = 8 * codes.shape[1] if codes.dtype == np.uint8 else codes.shape[1]
     return codes, bits
 
 
