@@ -38,20 +38,13 @@ import sys
 import time
 
 import numpy as np
+from _timing import timed  # noqa: E402  (benchmarks/_timing.py, beside this script)
 
 from zeroshash._progress import progress_bar, write_line
 
 N_CENTRES, MAX_FLIPS, SEED = 5000, 4, 0
 
 
-def timed(repeats: int, fn, *args) -> tuple[float, object]:
-    """Median wall time of ``repeats`` calls ``fn(*args)`` and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def make_block(block: int, n: int, uniform: bool) -> np.ndarray:

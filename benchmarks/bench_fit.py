@@ -24,9 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
-import time
 import tracemalloc
 from functools import partial
 from pathlib import Path
@@ -37,6 +35,7 @@ from sklearn.base import clone
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hashers"))
 
 from _reference_zsh import reference_zsh  # noqa: E402
+from _timing import timed  # noqa: E402  (benchmarks/_timing.py, beside this script)
 
 from zeroshash import ZSHHasher  # noqa: E402
 from zeroshash._progress import progress_bar, write_line  # noqa: E402
@@ -60,13 +59,6 @@ def make_data(n, d=1280, n_classes=10, seed=0):
     return X, y, rng.randn(n_classes, 50)
 
 
-def timed(func, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def peak_mib(func):
@@ -104,15 +96,15 @@ def main(argv=None):
             bar.set_postfix(n=n, stage="fit")
             X, y, C = make_data(n)
             fit = partial(clone(zsh).fit, X, y, C)
-            fit_s, model = timed(fit, args.repeats)
+            fit_s, model = timed(args.repeats, fit)
             bar.set_postfix(n=n, stage="encode")
-            encode_s, _ = timed(partial(model.encode, X), args.repeats)
+            encode_s, _ = timed(args.repeats, model.encode, X)
             bar.set_postfix(n=n, stage="peak memory")
             peak = peak_mib(fit)
             if n <= args.peer_max_n:
                 bar.set_postfix(n=n, stage="published loop")
                 peer = partial(reference_zsh, X, y, C, seed=0, **peer_args)
-                peer_s, _ = timed(peer, max(1, args.repeats if n <= 5000 else 1))
+                peer_s, _ = timed(max(1, args.repeats if n <= 5000 else 1), peer)
                 peer_peak = peak_mib(peer)
                 peer_cols = f"{peer_s:11.2f} {peer_s / fit_s:8.1f}x"
                 peer_mem = f"{peer_peak:9.0f}"

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 
 import numba
 import numpy as np
+from _timing import timed  # noqa: E402  (benchmarks/_timing.py, beside this script)
 
 from zeroshash._progress import progress_bar, write_line
 from zeroshash.hamming import HammingIndex
@@ -29,15 +29,6 @@ from zeroshash.hamming import HammingIndex
 TARGETS = {64: 2.5, 128: 1.8}  # required throughput ratio vs faiss at k = 10 and 100
 
 
-def timed(repeats: int, fn, *args) -> tuple[float, object]:
-    """Median wall time of ``repeats`` calls ``fn(*args)`` and the last result."""
-    times = []
-    result = None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def random_packed(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:

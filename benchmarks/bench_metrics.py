@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
+from functools import partial
 
 import numpy as np
+from _timing import timed  # noqa: E402  (benchmarks/_timing.py, beside this script)
 from sklearn.metrics import average_precision_score
 
 from zeroshash._progress import progress_bar
@@ -55,13 +55,6 @@ def sklearn_map(q, db, ql, dl):
     return float(np.mean([average_precision_score(dl == ql[i], -dist[i]) for i in range(len(q))]))
 
 
-def timed(func, repeats):
-    times, value = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        value = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
 
 
 def main(argv=None):
@@ -89,17 +82,17 @@ def main(argv=None):
     # The bar moves between the timed calls, never inside them.
     with progress_bar(total=5, desc="bench_metrics", unit="step") as bar:
         bar.set_postfix(step="ours, stable ties")
-        ours_s, ours = timed(lambda: mean_average_precision(q, db, ql, dl), args.repeats)
+        ours_s, ours = timed(args.repeats, mean_average_precision, q, db, ql, dl)
         bar.update()
         bar.set_postfix(step="ours, tie-aware")
-        tie_s, tie = timed(lambda: mean_average_precision(q, db, ql, dl, ties="average"),
-                           args.repeats)
+        tie_s, tie = timed(args.repeats, partial(mean_average_precision, ties="average"),
+                           q, db, ql, dl)
         bar.update()
         bar.set_postfix(step="numpy")
-        np_s, np_map = timed(lambda: numpy_map(q[sub], db, ql[sub], dl), 1)
+        np_s, np_map = timed(1, numpy_map, q[sub], db, ql[sub], dl)
         bar.update()
         bar.set_postfix(step="scikit-learn")
-        sk_s, sk_map = timed(lambda: sklearn_map(q[sub], db, ql[sub], dl), 1)
+        sk_s, sk_map = timed(1, sklearn_map, q[sub], db, ql[sub], dl)
         bar.update()
         bar.set_postfix(step="ours on the peers' queries")
         ours_sub = mean_average_precision(q[sub], db, ql[sub], dl)

@@ -35,21 +35,12 @@ import tempfile
 import time
 
 import numpy as np
+from _timing import timed  # noqa: E402  (benchmarks/_timing.py, beside this script)
 
 import zeroshash
 from zeroshash import ZSHHasher, load_model, save_model
 from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals
-
-
-def timed(repeats: int, fn, *args) -> tuple[float, object]:
-    """Median wall time of ``repeats`` calls ``fn(*args)`` and the last result."""
-    times, result = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def pickle_save(hasher, path):
