@@ -307,6 +307,9 @@ BAD_QUERY = [
                  id="k-None"),
     pytest.param("search", CODES[:2], True, TypeError, "k must be a positive integer",
                  id="k-bool"),
+    pytest.param("search", CODES[:2], 10**12, ValueError,
+                 r"k=1000000000000 asks for 2 x 1,000,000,000,000 result slots .* more than "
+                 r"this machine's", id="k-beyond-memory"),
     pytest.param("search", CODES[:2, :1], 2, ValueError, "queries has 1 columns",
                  id="queries-width"),
     pytest.param("search", CODES[:2].astype(np.float32), 2, ValueError,

@@ -354,6 +354,8 @@ def test_index_refuses_bad_input(client, tied):
     sharded = ShardedHammingIndex.from_dask_array(dc, BITS)
     with pytest.raises(ValueError, match="k"):
         sharded.search(queries, 0)
+    with pytest.raises(ValueError, match="k=1000000000000 asks for .* result slots"):
+        sharded.search(queries, 10**12)  # refused before any query reaches a worker
     with pytest.raises(ValueError, match="radius"):
         sharded.range_search(queries, -1)
     with pytest.raises(ValueError, match="queries has 3 columns"):

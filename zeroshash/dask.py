@@ -690,8 +690,11 @@ class ShardedHammingIndex:
         See the class examples.
         """
         packed = self._packed_queries(queries)
+        from .hamming._validation import check_result_size
+
         self._probe().search(packed[:0], k)  # validates k
         k = int(k)
+        check_result_size(packed.shape[0], k, len(self))
         if packed.shape[0] == 0:
             return np.empty((0, k), dtype=np.int32), np.empty((0, k), dtype=np.int64)
         q = self._scatter(packed)

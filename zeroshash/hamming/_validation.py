@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import operator
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,6 +32,37 @@ def check_k(k: object) -> int:
     if k < 1:
         raise ValueError(f"k must be >= 1; got {k}")
     return int(k)
+
+
+#: Bytes of one k-NN result slot: an int32 distance and an int64 id.
+RESULT_SLOT_BYTES = 12
+
+
+def _physical_memory() -> int | None:
+    """This machine's RAM in bytes, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_result_size(n_queries: int, k: int, n_items: int) -> None:
+    """Refuse a k-NN search whose ``(n_queries, k)`` result cannot fit in memory.
+
+    ``k`` beyond the number of items is allowed (the slots are padded), but a result
+    larger than the machine's RAM would only die inside the allocation, after any work
+    done before it; this check names the problem first.
+    """
+    need = n_queries * k * RESULT_SLOT_BYTES
+    memory = _physical_memory()
+    if memory is not None and need > memory:
+        raise ValueError(
+            f"k={k} asks for {n_queries:,} x {k:,} result slots ({need / 2**30:,.1f} GiB at "
+            f"{RESULT_SLOT_BYTES} bytes a slot), more than this machine's "
+            f"{memory / 2**30:,.1f} GiB of memory; the index holds {n_items:,} items, and "
+            f"slots beyond them are only padding (search fewer queries at a time, or "
+            f"lower k)"
+        )
 
 
 def check_radius(radius: object, bits: int) -> int:

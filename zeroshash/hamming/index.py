@@ -29,6 +29,7 @@ from ._validation import (
     check_k,
     check_n_substrings,
     check_radius,
+    check_result_size,
     numba_threads,
     resolve_n_jobs,
 )
@@ -367,7 +368,9 @@ class HammingIndex:
         queries : array-like of shape (n_queries, ceil(bits/8)) uint8 or (n_queries, bits)
             Packed codes or raw bits.
         k : int
-            Number of neighbours, ``>= 1``; may exceed ``len(self)``.
+            Number of neighbours, ``>= 1``; may exceed ``len(self)`` (the extra slots
+            are padding), but a result larger than the machine's memory is refused
+            with a ValueError before any work.
 
         Returns
         -------
@@ -389,6 +392,7 @@ class HammingIndex:
         rows = self._query_rows(queries)
         threads = self._threads()
         snap = self._snapshot
+        check_result_size(rows.shape[0], k, snap.n)
         columns = snap.columns()
         if self.method == "mih" and snap.n:
             tables = snap.tables(self.bits, self.n_substrings)
