@@ -1,4 +1,4 @@
-"""Principal directions shared by PCA-based hashers (PCAH, ITQ, SH, ...)."""
+"""Principal directions and the centred product shared by linear hashers (PCAH, ITQ, ...)."""
 
 from __future__ import annotations
 
@@ -22,3 +22,15 @@ def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, 
     flip = np.sign(components[np.argmax(np.abs(components), axis=0), np.arange(len(order))])
     components *= np.where(flip == 0, 1.0, flip)
     return mean, components
+
+
+def centred_product(X: np.ndarray, mean: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """``(X - mean) @ W`` in float64, computed as ``X @ W - mean @ W``.
+
+    The shift is applied to the ``(n, k)`` product instead of the ``(n, d)`` input, so
+    ``X`` is read once and no centred copy of it is made (scikit-learn's
+    ``PCA.transform`` does the same). The two forms agree to float64 rounding.
+    """
+    P = np.asarray(X, dtype=np.float64) @ W
+    P -= mean @ W
+    return P

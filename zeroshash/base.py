@@ -37,8 +37,10 @@ float64 width of its largest intermediate. A NumPy array (a ``np.memmap`` includ
 validated block by block, each block by ``_validate_X`` as a whole ``X`` was, so nothing
 of the size of ``X`` is made: a float16 file is converted a block at a time, and the
 output (``(n, bits)`` projections or 0/1 codes, or ``(n, ceil(bits / 8))`` packed bytes)
-is the only array that grows with ``n`` (a method's ``_project`` may hold two or three
-block-sized arrays at once: PCAH's peak is about twice the budget). The input's dtype
+is the only array that grows with ``n``. The linear hashers (PCAH, ITQ, DBQ, LSH,
+COSDISH) shift the ``(rows, bits)`` product rather than centring the block
+(``X @ W - mean @ W``), so a block's float64 copy is their one block-sized array (their
+peak is about the budget); other methods' ``_project`` may hold two or three. The input's dtype
 is kept as ``_validate_X`` keeps it (float32 stays float32, other dtypes become
 float64), block by block, so the arithmetic is the unblocked one. The first block's
 checks (feature count and names, dtype) stand for all columns; where they fail, ``X``

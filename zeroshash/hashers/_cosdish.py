@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
 from .._docstrings import fill_doc
+from .._principal import centred_product
 from .._solvers import RidgeOnFeatures
 from ..base import POSITIVE, POSITIVE_INT, BaseHasher
 
@@ -316,5 +317,5 @@ class COSDISHHasher(BaseHasher):
         self.n_iter_ = len(objective)
 
     def _project(self, X):
-        Z = (np.asarray(X, dtype=np.float64) - self.mean_) / self.scale_
-        return Z @ self.projection_
+        # ((X - mean) / scale) @ P with the scaling folded into P.
+        return centred_product(X, self.mean_, self.projection_ / self.scale_[:, None])

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 
 from .._docstrings import fill_doc
-from .._principal import principal_directions
+from .._principal import centred_product, principal_directions
 from .._solvers import itq_rotation
 from ..base import POSITIVE_INT, BaseHasher
 
@@ -261,5 +261,5 @@ class DoubleBitHasher(BaseHasher):
         self.thresholds_ = thresholds
 
     def _project(self, X):
-        V = (np.asarray(X, dtype=np.float64) - self.mean_) @ (self.components_ @ self.rotation_)
+        V = centred_product(X, self.mean_, self.components_ @ self.rotation_)
         return V[:, self.bit_direction_] - self.thresholds_

@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._docstrings import fill_doc
+from .._principal import centred_product
 from ..base import BaseHasher
 
 __all__ = ["LSHHasher"]
@@ -76,4 +77,4 @@ class LSHHasher(BaseHasher):
         self.projection_ = rng.standard_normal((X.shape[1], self.bits))
 
     def _project(self, X):
-        return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.projection_
+        return centred_product(X, self.mean_, self.projection_)

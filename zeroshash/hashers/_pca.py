@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._docstrings import fill_doc
-from .._principal import principal_directions
+from .._principal import centred_product, principal_directions
 from .._solvers import itq_rotation
 from ..base import POSITIVE_INT, BaseHasher
 
@@ -80,7 +80,7 @@ class PCAHasher(BaseHasher):
         self.mean_, self.components_ = principal_directions(X, self.bits)
 
     def _project(self, X):
-        return (np.asarray(X, dtype=np.float64) - self.mean_) @ self.components_
+        return centred_product(X, self.mean_, self.components_)
 
 
 @fill_doc
@@ -160,4 +160,4 @@ class ITQHasher(BaseHasher):
         self.n_iter_ = self.max_iter
 
     def _project(self, X):
-        return (np.asarray(X, dtype=np.float64) - self.mean_) @ (self.components_ @ self.rotation_)
+        return centred_product(X, self.mean_, self.components_ @ self.rotation_)
