@@ -6,7 +6,11 @@ from sklearn.metrics import average_precision_score
 
 from zeroshash import pack_bits
 from zeroshash.metrics import (
+    MAP_DEFINITIONS,
+    MapDefinition,
     average_precision_per_query,
+    map_definition,
+    map_scores,
     mean_average_precision,
     precision_at_n,
     precision_recall_by_radius,
@@ -219,6 +223,8 @@ METRICS = {
     "p@n": lambda *a, **kw: precision_at_n(*a, n=4, **kw),
     "r@n": lambda *a, **kw: recall_at_n(*a, n=4, **kw),
     "scores": lambda *a, **kw: retrieval_scores(*a, radius=2, **kw),
+    "map definitions": lambda *a, **kw: map_scores(
+        *a, definitions=["map_zsh", "map@3", "map@3/drop", "map_tie_aware"], **kw),
 }
 
 
@@ -318,3 +324,122 @@ def test_every_metric_checks_packed_codes(name):
         METRICS[name](_Q2, bad, [0], [0], bits=12)
     with pytest.raises(ValueError, match="bits must be None"):
         METRICS[name](_Q2, _Q2, [0], [0], bits=0)
+
+
+# --- named mAP definitions ------------------------------------------------------------------
+def cat_apcal_oracle(q, db, ql, dl, k, drop=False, denominator="retrieved"):
+    """A plain loop of the published ZSH ``cat_apcal`` (K = min(n_db, k)) and its kin.
+
+    Ranking by a stable sort of distances (MATLAB's ``sort``); AP = sum of precision at
+    each relevant rank in the top K, divided by the relevant items retrieved there
+    ("retrieved") or by min(K, all relevant) ("min"); a query with none retrieved
+    scores 0, or is left out of the mean with ``drop``.
+    """
+    dist, relevant, _, _ = oracle(q, db, ql, dl)
+    top = min(db.shape[0], k)
+    aps = []
+    for i in range(q.shape[0]):
+        order = np.argsort(dist[i], kind="stable")[:top]
+        found, total = 0, 0.0
+        for rank, item in enumerate(order, start=1):
+            if relevant[i, item]:
+                found += 1
+                total += found / rank
+        if found == 0:
+            if not drop:
+                aps.append(0.0)
+            continue
+        aps.append(total / (found if denominator == "retrieved"
+                            else min(top, relevant[i].sum())))
+    return float(np.mean(aps)) if aps else 0.0
+
+
+@pytest.mark.parametrize("multi", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_named_definitions_match_the_published_loops(multi, seed):
+    rng = np.random.RandomState(seed)
+    q, db, ql, dl = random_case(rng, n_q=40, n_db=80, bits=4, multi=multi)  # many ties
+    scores = map_scores(q, db, ql, dl, definitions=[
+        "map_zsh", "map@10", "map@10/drop", "map@200", "map", "map_tie_aware",
+    ])
+    assert scores["map_zsh"] == pytest.approx(cat_apcal_oracle(q, db, ql, dl, 10_000))
+    assert scores["map@10"] == pytest.approx(cat_apcal_oracle(q, db, ql, dl, 10))
+    assert scores["map@10/drop"] == pytest.approx(cat_apcal_oracle(q, db, ql, dl, 10, drop=True))
+    # a cut-off beyond the database is the whole ranking: the ZSH code's AP@all
+    assert scores["map@200"] == pytest.approx(scores["map"])
+    assert scores["map_zsh"] == pytest.approx(scores["map"])
+    assert scores["map_tie_aware"] == mean_average_precision(q, db, ql, dl, ties="average")
+    custom = MapDefinition("mine", 10, k_denominator="min")
+    assert map_scores(q, db, ql, dl, definitions=[custom])["mine"] == pytest.approx(
+        cat_apcal_oracle(q, db, ql, dl, 10, denominator="min"))
+
+
+def test_zsh_cutoff_is_ten_thousand():
+    # 10,050 items: the ZSH code ranks only the top 10,000, so relevant items past it
+    # are not counted and the AP is normalised by those retrieved.
+    n = 10_050
+    db = unary_codes(np.minimum(np.arange(n) // 1000, 12), 12)
+    labels = np.zeros(n, dtype=int)
+    labels[[0, 10_020]] = 1
+    q = np.zeros((1, 12), dtype=np.uint8)
+    scores = map_scores(q, db, [1], labels, definitions=["map_zsh", "map"])
+    assert scores["map_zsh"] == 1.0  # one relevant item in the top 10,000, at rank 1
+    assert scores["map"] == pytest.approx((1 + 2 / 10_021) / 2)
+    assert scores["map_zsh"] == cat_apcal_oracle(q, db, np.array([1]), labels, 10_000)
+
+
+def test_no_relevant_zero_or_drop():
+    db = unary_codes([0, 1, 2], 3)
+    q = np.zeros((3, 3), dtype=np.uint8)
+    ql, dl = [0, 5, 1], [0, 1, 2]  # query 1 has no relevant item; query 2's is at rank 2
+    assert mean_average_precision(q, db, ql, dl) == pytest.approx((1 + 0 + 0.5) / 3)
+    assert mean_average_precision(q, db, ql, dl, no_relevant="drop") == pytest.approx(0.75)
+    # at k=1, query 2 retrieves none of its relevant items: dropped too
+    assert mean_average_precision(q, db, ql, dl, k=1, no_relevant="drop") == 1.0
+    assert mean_average_precision(q, db, ql, dl, k=1) == pytest.approx(1 / 3)
+    assert mean_average_precision(q[1:2], db, [5], dl, no_relevant="drop") == 0.0
+
+
+def test_definitions_are_described_and_named_once():
+    for name, definition in MAP_DEFINITIONS.items():
+        assert definition.name == name
+        assert definition.source
+        text = definition.describe()
+        assert text.startswith(f"{name}: ")
+        assert ("database order" in text) == (definition.ties == "stable")
+    assert map_definition("map@1000") is MAP_DEFINITIONS["map@1000"]
+    assert map_definition("map@7").k == 7
+    assert map_definition("map@1000/drop").source == MAP_DEFINITIONS["map@1000"].source
+    assert "dropped from the mean" in map_definition("map@5/drop").describe()
+
+
+def test_one_pass_equals_separate_calls():
+    rng = np.random.RandomState(3)
+    q, db, ql, dl = random_case(rng, n_q=30, n_db=70, bits=5)
+    together = retrieval_scores(q, db, ql, dl, maps=["map_zsh", "map@5", "map"], radius=1)
+    assert list(together) == ["map_zsh", "map@5", "map", "precision_r"]
+    assert together["map@5"] == mean_average_precision(q, db, ql, dl, k=5)
+    assert together["map"] == mean_average_precision(q, db, ql, dl)
+    assert together["precision_r"] == precision_within_radius(q, db, ql, dl, radius=1)
+
+
+@pytest.mark.parametrize(("definitions", "exc", "match"), [
+    (["map@0"], ValueError, "unknown mAP definition 'map@0'"),
+    (["map@ten"], ValueError, "unknown mAP definition"),
+    (["map@10/keep"], ValueError, "'map@K' / 'map@K/drop'"),
+    (["mAP"], ValueError, "unknown mAP definition 'mAP'"),
+    ([3], TypeError, "a mAP definition is a name"),
+    ([], ValueError, "definitions is empty"),
+    (["map", "map"], ValueError, "repeats a name"),
+])
+def test_bad_definitions_are_refused(definitions, exc, match):
+    q, db = np.zeros((1, 2), np.uint8), np.zeros((2, 2), np.uint8)
+    with pytest.raises(exc, match=match):
+        map_scores(q, db, [0], [0, 1], definitions=definitions)
+
+
+def test_bad_no_relevant_is_refused():
+    with pytest.raises(ValueError, match="no_relevant must be 'zero' or 'drop'; got 'skip'"):
+        mean_average_precision([[0]], [[0]], [0], [0], no_relevant="skip")
+    with pytest.raises(ValueError, match="'precision_r' names the precision column"):
+        retrieval_scores([[0]], [[0]], [0], [0], maps=[MapDefinition("precision_r", None)])

@@ -27,6 +27,10 @@ Conventions (the field's; each function restates its own):
 * Relevance: labels as a 1-D array (single-label: relevant when equal) or a 2-D 0/1
   indicator matrix (multi-label: relevant when sharing at least one label).
 * A query with no relevant item in the database scores 0 and is counted in means.
+* Published mAP figures are computed under other definitions too -- a cut-off, the
+  denominator of AP@k, the tie order, dropped queries. :data:`MAP_DEFINITIONS` names
+  them (the published ZSH code's ``cat_apcal``, mAP@1000 and mAP@5000, ...);
+  :func:`map_scores` computes any of them from one ranking pass.
 
 All statistics come from one linear pass per query (distances are integers up to
 ``bits``, so counting replaces sorting); see :mod:`zeroshash._ranking_kernels`.
@@ -55,7 +59,11 @@ from scipy.special import digamma
 from ._bits import check_packed, pack_bits, packed_to_rows
 
 __all__ = [
+    "MAP_DEFINITIONS",
+    "MapDefinition",
     "average_precision_per_query",
+    "map_definition",
+    "map_scores",
     "mean_average_precision",
     "precision_at_n",
     "precision_recall_by_radius",
@@ -316,7 +324,7 @@ def average_precision_per_query(
 def mean_average_precision(
     query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
     db_labels: ArrayLike, *, k: int | None = None, ties: str = "stable",
-    k_denominator: str = "retrieved", bits: int | None = None,
+    k_denominator: str = "retrieved", no_relevant: str = "zero", bits: int | None = None,
 ) -> float:  # fmt: skip
     """Mean of :func:`average_precision_per_query` (mAP@all, or mAP@k with ``k``).
 
@@ -324,8 +332,16 @@ def mean_average_precision(
     ----------
     query_codes, db_codes, query_labels, db_labels, k, ties, k_denominator
         As in :func:`average_precision_per_query`.
+    no_relevant : {"zero", "drop"}, default="zero"
+        A query with no relevant item (in the top ``k`` when ``k`` is given) scores 0
+        and is counted in the mean ("zero"), or is left out of it ("drop", as in the
+        published code of HashNet and DPSH). With "drop" and no query left, 0.0.
     bits : int or None, default=None
         None: 0/1 bit arrays; an int: packed codes of that many bits (module docstring).
+
+    See Also
+    --------
+    map_scores : several published definitions of mAP from one ranking pass.
 
     Examples
     --------
@@ -340,11 +356,19 @@ def mean_average_precision(
     >>> mean_average_precision(np.zeros((1, 1), np.uint8), packed_db, [0], [0, 1, 0], bits=2)
     1.0
     """
-    ap = average_precision_per_query(
-        query_codes, db_codes, query_labels, db_labels, k=k, ties=ties,
-        k_denominator=k_denominator, bits=bits,
-    )  # fmt: skip
-    return _mean(ap)
+    _check_no_relevant(no_relevant)
+    if ties not in ("stable", "average"):
+        raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
+    if k_denominator not in ("retrieved", "min"):
+        raise ValueError(f"k_denominator must be 'retrieved' or 'min'; got {k_denominator!r}")
+    if k is not None:
+        k = _whole_number(k, "k", minimum=1, none=True)
+    if ties == "average" and k is not None:
+        raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
+    definition = MapDefinition("custom", k, ties, k_denominator, no_relevant)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels,
+                       () if k is None else [k], bits=bits)
+    return _map_of(ranking, definition, 0)
 
 
 def _radius_counts(ranking: _Ranking):
@@ -381,6 +405,210 @@ def _ap_all(ranking: _Ranking) -> np.ndarray:
 
 def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else 0.0
+
+
+def _check_no_relevant(no_relevant) -> None:
+    if no_relevant not in ("zero", "drop"):
+        raise ValueError(f"no_relevant must be 'zero' or 'drop'; got {no_relevant!r}")
+
+
+@dataclass(frozen=True)
+class MapDefinition:
+    """One definition of mean average precision under Hamming ranking.
+
+    Parameters
+    ----------
+    name : str
+        The key under which :func:`map_scores` (and :func:`zeroshash.model_selection.evaluate`)
+        report it.
+    k : int or None
+        Cut-off: the AP of the top ``k`` items (``min(k, n_database)``); None ranks the
+        whole database.
+    ties : {"stable", "average"}
+        Equal distances in database order, or the tie-aware expectation (``k=None``).
+    k_denominator : {"retrieved", "min"}
+        AP@k divided by the relevant items retrieved in the top ``k``, or by
+        ``min(k, R)``, R all relevant items (ignored with ``k=None``: all relevant).
+    no_relevant : {"zero", "drop"}
+        A query with no relevant item (in the top ``k``) scores 0 and counts in the
+        mean, or is dropped from it.
+    source : str, default=""
+        Where the definition comes from (papers and their evaluation code).
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import MAP_DEFINITIONS
+    >>> for part in MAP_DEFINITIONS["map_zsh"].describe().split("; "):
+    ...     print(part)
+    map_zsh: top min(10000, n_database) ranked
+    AP / relevant items retrieved there
+    ties in database order
+    a query with none there counts 0
+    """
+
+    name: str
+    k: int | None
+    ties: str = "stable"
+    k_denominator: str = "retrieved"
+    no_relevant: str = "zero"
+    source: str = ""
+
+    def describe(self) -> str:
+        """One line: cut-off, denominator, tie rule, queries with no relevant item."""
+        if self.k is None:
+            cut, denominator = "whole database ranked", "AP / all relevant items"
+        else:
+            cut = f"top min({self.k}, n_database) ranked"
+            denominator = ("AP / relevant items retrieved there"
+                           if self.k_denominator == "retrieved" else "AP / min(k, relevant items)")
+        ties = ("ties in database order" if self.ties == "stable"
+                else "tied items averaged over their orders (He et al., CVPR 2018)")
+        where = "" if self.k is None else " there"
+        empty = (f"a query with none{where} counts 0" if self.no_relevant == "zero"
+                 else f"a query with none{where} is dropped from the mean")
+        return f"{self.name}: {cut}; {denominator}; {ties}; {empty}"
+
+
+#: Named definitions of mAP. Any ``"map@K"`` (and ``"map@K/drop"``) is also accepted by
+#: :func:`map_definition` and :func:`map_scores`; these are the ones with a source.
+MAP_DEFINITIONS: dict[str, MapDefinition] = {
+    definition.name: definition
+    for definition in (
+        MapDefinition(
+            "map", None,
+            source="mAP@all with a stable sort: the MATLAB evaluation code of the shallow "
+                   "hashing literature without a cut-off; this project's 'unseen mAP@all'",
+        ),
+        MapDefinition(
+            "map_tie_aware", None, ties="average",
+            source="He, Cakir, Bargal & Sclaroff, 'Hashing as Tie-Aware Learning to Rank', "
+                   "CVPR 2018; the project's headline figure: no database order can "
+                   "flatter ties",
+        ),
+        MapDefinition(
+            "map_zsh", 10_000,
+            source="cat_apcal of the published ZSH code (Yang et al., ACM MM 2016): "
+                   "K = min(n_database, 10000), AP normalised by the relevant items "
+                   "retrieved in the top K, ties in database order (MATLAB's sort is "
+                   "stable), a query with none there counts 0",
+        ),
+        MapDefinition(
+            "map@1000", 1000,
+            source="mAP@1000 (HashNet, Cao et al., ICCV 2017, on ImageNet; the deep "
+                   "hashing papers that reuse its evaluation). Its published code drops "
+                   "queries with none relevant in the top k (map@1000/drop) and orders "
+                   "ties by numpy's unstable argsort",
+        ),
+        MapDefinition(
+            "map@5000", 5000,
+            source="mAP@5000 (HashNet, Cao et al., ICCV 2017, on NUS-WIDE and MS-COCO; "
+                   "the deep hashing papers that reuse its evaluation); see map@1000",
+        ),
+    )
+}
+
+
+def map_definition(name) -> MapDefinition:
+    """The :class:`MapDefinition` of a name of :data:`MAP_DEFINITIONS` or ``"map@K[/drop]"``.
+
+    ``"map@K"`` is AP@K over the top ``K`` items, divided by the relevant items
+    retrieved there, ties in database order, a query with none there counting 0;
+    ``"map@K/drop"`` drops such queries from the mean instead.
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import map_definition
+    >>> definition = map_definition("map@100/drop")
+    >>> definition.k, definition.k_denominator, definition.ties, definition.no_relevant
+    (100, 'retrieved', 'stable', 'drop')
+    """
+    if isinstance(name, MapDefinition):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"a mAP definition is a name such as 'map_zsh' or 'map@1000'; "
+                        f"got {name!r}")
+    if name in MAP_DEFINITIONS:
+        return MAP_DEFINITIONS[name]
+    cut, _, policy = name.partition("/")
+    if cut.startswith("map@") and cut[4:].isdigit() and int(cut[4:]) >= 1 and policy in (
+        "", "drop",
+    ):
+        k = int(cut[4:])
+        known = MAP_DEFINITIONS.get(f"map@{k}")
+        return MapDefinition(name, k, no_relevant=policy or "zero",
+                             source=known.source if known else "")
+    raise ValueError(
+        f"unknown mAP definition {name!r}; use one of {sorted(MAP_DEFINITIONS)} or "
+        "'map@K' / 'map@K/drop' with K a positive integer"
+    )
+
+
+def _map_of(ranking: _Ranking, definition: MapDefinition, column: int) -> float:
+    """``definition``'s mAP from a ranking (``column``: its cut-off's column)."""
+    if definition.k is None:
+        ap = _tie_aware_ap(ranking) if definition.ties == "average" else _ap_all(ranking)
+        counted = ranking.n_relevant > 0
+    else:
+        hits = ranking.cut_rel[:, column]
+        if definition.k_denominator == "retrieved":
+            denominator = hits.astype(np.float64)
+        else:
+            denominator = np.minimum(float(definition.k), ranking.n_relevant.astype(np.float64))
+        total = ranking.cut_ap_sum[:, column]
+        ap = np.divide(total, denominator, out=np.zeros_like(total), where=denominator > 0)
+        counted = hits > 0
+    return _mean(ap if definition.no_relevant == "zero" else ap[counted])
+
+
+def map_scores(
+    query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
+    db_labels: ArrayLike, *, definitions=("map", "map_tie_aware"), bits: int | None = None,
+) -> dict:  # fmt: skip
+    """mAP under several definitions, from one ranking pass.
+
+    Parameters
+    ----------
+    query_codes, db_codes, query_labels, db_labels
+        As in :func:`average_precision_per_query`.
+    definitions : iterable of str or MapDefinition, default=("map", "map_tie_aware")
+        Names of :data:`MAP_DEFINITIONS`, ``"map@K"`` / ``"map@K/drop"``, or
+        :class:`MapDefinition` objects.
+    bits : int or None, default=None
+        None: 0/1 bit arrays; an int: packed codes of that many bits (module docstring).
+
+    Returns
+    -------
+    scores : dict
+        Definition name -> mAP, in the order given.
+
+    See Also
+    --------
+    MAP_DEFINITIONS : the named definitions and where they come from.
+    mean_average_precision : one definition, with its parameters spelled out.
+
+    Examples
+    --------
+    >>> from zeroshash.metrics import map_scores
+    >>> db = [[0, 0], [0, 0], [1, 1], [0, 1]]
+    >>> scores = map_scores([[0, 0]], db, [1], [0, 1, 1, 0],
+    ...                     definitions=["map", "map_tie_aware", "map_zsh", "map@1"])
+    >>> {name: round(value, 4) for name, value in scores.items()}
+    {'map': 0.5, 'map_tie_aware': 0.625, 'map_zsh': 0.5, 'map@1': 0.0}
+    """
+    if isinstance(definitions, (str, MapDefinition)):
+        definitions = [definitions]
+    definitions = [map_definition(name) for name in definitions]
+    if not definitions:
+        raise ValueError("definitions is empty: name at least one mAP definition")
+    names = [d.name for d in definitions]
+    if len(set(names)) != len(names):
+        raise ValueError(f"definitions repeats a name: {names}")
+    cutoffs = sorted({d.k for d in definitions if d.k is not None})
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs, bits=bits)
+    return {
+        d.name: _map_of(ranking, d, cutoffs.index(d.k) if d.k is not None else 0)
+        for d in definitions
+    }
 
 
 def precision_within_radius(
@@ -556,20 +784,24 @@ def recall_at_n(
 def retrieval_scores(
     query_codes: ArrayLike, db_codes: ArrayLike, query_labels: ArrayLike,
     db_labels: ArrayLike, *, radius: int = 2, bits: int | None = None,
+    maps=("map", "map_tie_aware"),
 ) -> dict:  # fmt: skip
-    """mAP@all (stable and tie-aware) and precision within ``radius``, in one pass.
+    """mAP (by default @all, stable and tie-aware) and precision within ``radius``, in one pass.
 
     Parameters
     ----------
     query_codes, db_codes, query_labels, db_labels, radius, bits
         As in :func:`precision_within_radius` (``bits``: None for 0/1 bit arrays, an
         int for packed codes of that many bits).
+    maps : iterable of str or MapDefinition, default=("map", "map_tie_aware")
+        The mAP definitions to report, as in :func:`map_scores`.
 
     Returns
     -------
     scores : dict
-        ``map``, ``map_tie_aware``, ``precision_r`` (means over queries, with the
-        conventions of :func:`mean_average_precision` and :func:`precision_within_radius`).
+        One key per definition of ``maps`` (by default ``map``, ``map_tie_aware``),
+        then ``precision_r`` (means over queries, with the conventions of
+        :data:`MAP_DEFINITIONS` and :func:`precision_within_radius`).
 
     Examples
     --------
@@ -579,9 +811,15 @@ def retrieval_scores(
     {'map': 0.5833, 'map_tie_aware': 0.7083, 'precision_r': 0.5}
     """
     radius = _check_radius(radius)
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, bits=bits)
-    return {
-        "map": _mean(_ap_all(ranking)),
-        "map_tie_aware": _mean(_tie_aware_ap(ranking)),
-        "precision_r": _mean(_precision_at_radius(ranking, radius)),
+    definitions = [map_definition(name) for name in
+                   ([maps] if isinstance(maps, (str, MapDefinition)) else maps)]
+    if "precision_r" in {d.name for d in definitions}:
+        raise ValueError("'precision_r' names the precision column, not a mAP definition")
+    cutoffs = sorted({d.k for d in definitions if d.k is not None})
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs, bits=bits)
+    scores = {
+        d.name: _map_of(ranking, d, cutoffs.index(d.k) if d.k is not None else 0)
+        for d in definitions
     }
+    scores["precision_r"] = _mean(_precision_at_radius(ranking, radius))
+    return scores
