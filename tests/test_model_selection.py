@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from zeroshash import LSHHasher, PCAHasher, ZSHHasher
-from zeroshash.model_selection import evaluate, seen_unseen_split, zero_shot_retrieval_split
+from zeroshash.metrics import map_scores, retrieval_scores
+from zeroshash.model_selection import (
+    evaluate,
+    make_retrieval_scorer,
+    seen_unseen_split,
+    zero_shot_retrieval_split,
+)
 
 
 def test_seen_unseen_split():
@@ -54,6 +60,64 @@ def test_evaluate_rows(blobs):
     for row in rows:
         assert 0 <= row["map"] <= 1 and 0 <= row["precision_r"] <= 1
         assert row["fit_seconds"] >= 0
+
+
+def test_evaluate_generalised_reports_unseen_seen_all_and_h(blobs):
+    X, y, _ = blobs
+    split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=10,
+                                      n_seen_query_per_class=5, random_state=0)
+    maps = ("map_tie_aware", "map_zsh", "map@20")
+    (row,) = evaluate({"PCAH": PCAHasher()}, X, y, split, bits=(8,), maps=maps)
+    model = PCAHasher(bits=8).fit(X[split.train])
+    db = model.transform(X[split.database])
+    for suffix, queries in (("", split.query), ("_seen", split.seen_query),
+                            ("_all", np.concatenate([split.query, split.seen_query]))):
+        want = retrieval_scores(model.transform(X[queries]), db, y[queries], y[split.database],
+                                maps=maps, radius=2)
+        for key, value in want.items():
+            assert row[key + suffix] == pytest.approx(value), key + suffix
+    for key in (*maps, "precision_r"):
+        unseen, seen = row[key], row[key + "_seen"]
+        assert row[key + "_h"] == pytest.approx(2 * unseen * seen / (unseen + seen))
+        assert min(unseen, seen) <= row[key + "_all"] <= max(unseen, seen) + 1e-12
+    # seen-class queries were held out of training and of the database
+    assert not np.isin(split.seen_query, split.train).any()
+    assert not np.isin(split.seen_query, split.database).any()
+
+
+def test_evaluate_without_seen_queries_has_no_generalised_keys(blobs):
+    X, y, _ = blobs
+    split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=10, random_state=0)
+    (row,) = evaluate({"PCAH": PCAHasher()}, X, y, split, bits=(8,), maps=["map_zsh"])
+    assert {k for k in row if k not in ("method", "bits", "fit_seconds", "encode_seconds")} == {
+        "map_zsh", "precision_r"}
+
+
+@pytest.mark.parametrize(("maps", "exc", "match"), [
+    ("map", TypeError, "maps must be an iterable of mAP definition names"),
+    ([], ValueError, "maps must name at least one mAP definition"),
+    (["map", "map"], ValueError, "each once"),
+    (["map@x"], ValueError, "unknown mAP definition 'map@x'"),
+])
+def test_evaluate_refuses_bad_maps(blobs, maps, exc, match):
+    X, y, _ = blobs
+    split = zero_shot_retrieval_split(y, n_unseen=2, n_query_per_class=10, random_state=0)
+    with pytest.raises(exc, match=match):
+        evaluate({"PCAH": PCAHasher()}, X, y, split, bits=(8,), maps=maps)
+
+
+def test_scorer_takes_any_map_definition(blobs):
+    X, y, _ = blobs
+    model = PCAHasher(bits=8).fit(X)
+    score = make_retrieval_scorer(metric="map@10/drop", random_state=0)(model, X, y)
+    order = np.random.RandomState(0).permutation(y.shape[0])
+    n_query = int(round(0.2 * y.shape[0]))
+    query, database = np.sort(order[:n_query]), np.sort(order[n_query:])
+    codes = model.transform(X)
+    assert score == map_scores(codes[query], codes[database], y[query], y[database],
+                               definitions=["map@10/drop"])["map@10/drop"]
+    with pytest.raises(ValueError, match="unknown metric 'precision'"):
+        make_retrieval_scorer(metric="precision")
 
 
 class _QuerySideRecorder(PCAHasher):

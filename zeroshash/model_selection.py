@@ -5,6 +5,11 @@ out as *unseen*; queries are images of unseen classes; the database holds every
 other image, of seen and unseen classes; hashers are trained on the seen-class
 images of the database only, so neither the queries nor any unseen-class label is
 ever used for training.
+
+The *generalised* setting (as generalised zero-shot learning, Xian et al., TPAMI 2019)
+also holds out some images of each seen class as queries, out of training and of the
+database: :func:`evaluate` then reports unseen-class queries, seen-class queries, both
+together, and the harmonic mean of the first two.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from sklearn.utils import check_random_state
 
 from ._bits import MAX_BITS
 from ._progress import progress_bar
-from .metrics import mean_average_precision, precision_within_radius, retrieval_scores
+from .metrics import map_definition, map_scores, precision_within_radius, retrieval_scores
 
 __all__ = [
     "ZeroShotProtocol",
@@ -293,7 +298,10 @@ def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
 
     Parameters
     ----------
-    metric : {"map", "map_tie_aware", "precision_radius"}, default="map"
+    metric : str, default="map"
+        ``"precision_radius"``, or a mAP definition of
+        :data:`zeroshash.metrics.MAP_DEFINITIONS` (``"map"``, ``"map_tie_aware"``,
+        ``"map_zsh"``, ``"map@1000"``, ...; any ``"map@K"``).
     query_fraction : float in (0, 1), default=0.2
     radius : int, default=2
         For ``"precision_radius"``.
@@ -314,8 +322,11 @@ def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
     >>> search.best_params_["bits"] in (4, 8)
     True
     """
-    if metric not in ("map", "map_tie_aware", "precision_radius"):
-        raise ValueError(f"unknown metric {metric!r}")
+    if metric != "precision_radius":
+        try:
+            definition = map_definition(metric)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"unknown metric {metric!r}: {error}") from None
     if isinstance(query_fraction, bool) or not isinstance(query_fraction, Real):
         raise TypeError(f"query_fraction must be a number in (0, 1); got {query_fraction!r}")
     if not 0 < query_fraction < 1:
@@ -331,14 +342,14 @@ def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
         args = (codes[query], codes[database], y[query], y[database])
         if metric == "precision_radius":
             return precision_within_radius(*args, radius=radius)
-        return mean_average_precision(*args, ties="average" if metric == "map_tie_aware"
-                                      else "stable")
+        return map_scores(*args, definitions=[definition])[definition.name]
 
     return score
 
 
 def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32, 64),
-             word_vecs=None, radius: int = 2, X_query=None) -> list[dict]:
+             word_vecs=None, radius: int = 2, X_query=None,
+             maps=("map", "map_tie_aware")) -> list[dict]:
     """Fit each hasher at each code length on ``split.train`` and score retrieval.
 
     Parameters
@@ -365,13 +376,21 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
         ``X_query=X_query[split.train]`` and encode the queries with it; any other
         hasher is fitted on ``X`` alone and encodes both modalities with its one
         hash function (the single-modality baseline).
+    maps : iterable of str, default=("map", "map_tie_aware")
+        The mAP definitions to report, by name (:data:`zeroshash.metrics.MAP_DEFINITIONS`:
+        ``"map"`` mAP@all with ties by database position, ``"map_tie_aware"``,
+        ``"map_zsh"`` the published ZSH code's, ``"map@1000"``, any ``"map@K"``, ...).
 
     Returns
     -------
     rows : list of dict
-        Keys: method, bits, map (mAP@all, ties by database position),
-        map_tie_aware (tie-aware mAP@all), precision_r (within ``radius``),
-        fit_seconds, encode_seconds.
+        Keys: method, bits, one per definition of ``maps`` (unseen-class queries),
+        precision_r (within ``radius``), fit_seconds, encode_seconds. When
+        ``split.seen_query`` is not empty (the generalised setting,
+        ``zero_shot_retrieval_split(n_seen_query_per_class=...)``), every score ``s``
+        also comes as ``s_seen`` (the held-out seen-class queries), ``s_all`` (both
+        query sets together) and ``s_h``, the harmonic mean of ``s`` and ``s_seen``
+        (0 when either is 0), which is high only when both are.
 
     Examples
     --------
@@ -389,7 +408,7 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
     if isinstance(bits, Iterable) and not isinstance(bits, str):
         bits = tuple(bits)  # read once, whatever the iterable
     rows_iter = evaluation_rows(hashers, X, y, split, bits=bits, word_vecs=word_vecs,
-                                radius=radius, X_query=X_query)  # checks the inputs
+                                radius=radius, X_query=X_query, maps=maps)  # checks inputs
     rows = []
     with progress_bar(total=len(hashers) * len(bits), desc="evaluate", unit="fit") as bar:
         for row in rows_iter:
@@ -400,7 +419,8 @@ def evaluate(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32
 
 
 def evaluation_rows(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=(16, 32, 64),
-                    word_vecs=None, radius: int = 2, X_query=None):
+                    word_vecs=None, radius: int = 2, X_query=None,
+                    maps=("map", "map_tie_aware")):
     """:func:`evaluate` one row at a time: yields each row as soon as it is measured.
 
     The same parameters and rows as :func:`evaluate` (which adds a progress bar on a
@@ -418,14 +438,21 @@ def evaluation_rows(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=
                         f"{bits!r}")
     bits = tuple(_check_int(b, "every code length in bits", 1, MAX_BITS) for b in bits)
     _check_int(radius, "radius", 0)
+    if isinstance(maps, str) or not isinstance(maps, Iterable):
+        raise TypeError(f"maps must be an iterable of mAP definition names such as "
+                        f"('map', 'map_zsh'); got {maps!r}")
+    maps = tuple(map_definition(name).name for name in maps)
+    if not maps or len(set(maps)) != len(maps):
+        raise ValueError(f"maps must name at least one mAP definition, each once; got {maps}")
     if not isinstance(split, ZeroShotRetrievalSplit):
         raise TypeError(f"split must be a ZeroShotRetrievalSplit; got {type(split).__name__}")
     X = np.asarray(X)
     y = _labels(y)
     if X.shape[0] != y.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]} labels")
-    largest = max((int(part.max()) for part in (split.train, split.database, split.query)
-                   if part.size), default=-1)
+    largest = max((int(part.max()) for part in
+                   (split.train, split.database, split.query, split.seen_query) if part.size),
+                  default=-1)
     if largest >= y.shape[0]:
         raise ValueError(f"split indexes item {largest}, but X and y hold {y.shape[0]} items: "
                          "the split was made for other data")
@@ -434,10 +461,15 @@ def evaluation_rows(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=
         if X_query.shape[0] != X.shape[0]:
             raise ValueError(f"X_query has {X_query.shape[0]} rows but X has {X.shape[0]}; "
                              "row i of each must be the same item")
-    return _rows(hashers, X, y, split, bits, word_vecs, radius, X_query)
+    return _rows(hashers, X, y, split, bits, word_vecs, radius, X_query, maps)
 
 
-def _rows(hashers, X, y, split, bits, word_vecs, radius, X_query):
+def _harmonic_mean(a: float, b: float) -> float:
+    return 2.0 * a * b / (a + b) if a > 0 and b > 0 else 0.0
+
+
+def _rows(hashers, X, y, split, bits, word_vecs, radius, X_query, maps):
+    generalised = split.seen_query.size > 0
     for name, hasher in hashers.items():
         cross_modal = X_query is not None and hasattr(hasher, "transform_query")
         for n_bits in bits:
@@ -450,16 +482,28 @@ def _rows(hashers, X, y, split, bits, word_vecs, radius, X_query):
             fit_seconds = time.perf_counter() - start
             start = time.perf_counter()
             db_codes = model.transform(X[split.database])
+            queries = np.concatenate([split.query, split.seen_query]).astype(np.int64)
             if X_query is None:
-                query_codes = model.transform(X[split.query])
+                query_codes = model.transform(X[queries])
             elif cross_modal:
-                query_codes = model.transform_query(X_query[split.query])
+                query_codes = model.transform_query(X_query[queries])
             else:
-                query_codes = model.transform(X_query[split.query])
+                query_codes = model.transform(X_query[queries])
             encode_seconds = time.perf_counter() - start
-            scores = retrieval_scores(
-                query_codes, db_codes, y[split.query], y[split.database], radius=radius
-            )
+            parts = {"": slice(0, split.query.size)}
+            if generalised:
+                parts.update(seen=slice(split.query.size, None), all=slice(None))
+            by_part = {
+                part: retrieval_scores(query_codes[rows], db_codes, y[queries[rows]],
+                                       y[split.database], radius=radius, maps=maps)
+                for part, rows in parts.items()
+            }
+            scores = by_part[""]
+            if generalised:
+                seen, both = by_part["seen"], by_part["all"]
+                scores.update({f"{k}_seen": v for k, v in seen.items()})
+                scores.update({f"{k}_all": v for k, v in both.items()})
+                scores.update({f"{k}_h": _harmonic_mean(scores[k], seen[k]) for k in seen})
             yield (
                 {
                     "method": name,
