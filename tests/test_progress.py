@@ -138,7 +138,9 @@ def test_demo_rows_keep_the_table_layout(capsys):
           "--queries-per-class", "10"])
     out = capsys.readouterr().out.splitlines()
     start = next(i for i, line in enumerate(out) if "unseen mAP@all" in line)
-    printed = out[start:]
+    end = out.index("metrics:") - 1  # the table, then a blank line and the metric notes
+    assert out[end] == "" and out[end + 2].startswith("  map: whole database ranked")
+    printed = out[start:end]
     rows = [dict(zip(("dataset", "method", "bits", "map", "map_tie_aware", "precision_r",
                       "fit_seconds"), line.split())) for line in printed[2:]]
     for row in rows:

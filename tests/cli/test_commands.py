@@ -176,7 +176,7 @@ def test_evaluate_on_files_and_as_json(files, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "unseen classes:" in out and "P@r<=1" in out and "means over 2 splits" in out
-    assert "ties by database position" in out
+    assert "map: whole database ranked; AP / all relevant items; ties in database order" in out
     assert main([*args, "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [(r["method"], r["seed"]) for r in report["rows"]] == [
@@ -184,7 +184,33 @@ def test_evaluate_on_files_and_as_json(files, capsys):
     assert [m["splits"] for m in report["means"]] == [2, 2]
     mean = np.mean([r["map"] for r in report["rows"] if r["method"] == "ZSH"])
     assert report["means"][1]["map"] == pytest.approx(mean)
-    assert report["protocol"]["radius"] == 1 and "tie-aware" in report["metrics"]
+    assert report["protocol"]["radius"] == 1 and "map_tie_aware: " in report["metrics"]
+
+
+def test_evaluate_named_maps_and_the_generalised_setting(files, capsys):
+    paths, *_ = files
+    args = ["evaluate", "--features", str(paths["X"]), "--labels", str(paths["y"]),
+            "--methods", "PCAH", "--bits", "8", "--n-unseen", "2", "--queries-per-class", "10",
+            "--map", "map_zsh", "map@20/drop", "--generalised", "--seen-queries-per-class", "5"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.split()[:1] == ["dataset"])
+    assert header.split()[3:] == ["map_zsh", "U", "map_zsh", "S", "map_zsh", "U+S", "map_zsh",
+                                  "H", "map@20/drop", "U", "map@20/drop", "S", "map@20/drop",
+                                  "U+S", "map@20/drop", "H", "P@r<=2", "U", "P@r<=2", "S",
+                                  "P@r<=2", "U+S", "P@r<=2", "H", "fit", "s"]
+    assert "+ 20 seen-class queries" in out  # 4 seen classes x 5
+    note = out[out.index("metrics:"):]
+    assert "map_zsh: top min(10000, n_database) ranked" in note
+    assert "is dropped from the mean" in note and "H: harmonic mean of U and S" in note
+    assert main([*args, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (row,) = report["rows"]
+    for key in ("map_zsh", "map@20/drop", "precision_r"):
+        assert {key, f"{key}_seen", f"{key}_all", f"{key}_h"} <= row.keys()
+        assert report["means"][0][f"{key}_h"] == pytest.approx(row[f"{key}_h"])
+    assert report["protocol"]["maps"] == ["map_zsh", "map@20/drop"]
+    assert report["protocol"]["seen_queries_per_class"] == 5
 
 
 def test_bench_lists_and_runs_scripts(tmp_path, capsys):

@@ -76,6 +76,14 @@ CASES = [
     ("evaluate --features {d}/X.npy --labels {d}/y.txt --methods part_align",
      "give --patches"),
     ("demo --methods NOPE", "unknown method(s) NOPE"),
+    ("demo --map map@0", "--map: unknown mAP definition 'map@0'"),
+    ("demo --map map map", "--map names a definition twice"),
+    ("demo --seen-queries-per-class 5", "--seen-queries-per-class goes with --generalised"),
+    ("demo --generalised --seen-queries-per-class 0", "--seen-queries-per-class must be >= 1"),
+    ("demo --generalised --seen-queries-per-class 400",
+     "--seen-queries-per-class must be below the smallest class of animals (400 images)"),
+    ("evaluate --features {d}/X.npy --labels {d}/y.txt --queries-per-class 500",
+     "--queries-per-class must be below the smallest class"),
 ]
 
 

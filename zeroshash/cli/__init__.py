@@ -171,6 +171,18 @@ def _add_protocol_options(p, *, methods_help: str) -> None:
     p.add_argument("--n-unseen", type=int, default=3, help="unseen classes (default 3)")
     p.add_argument("--queries-per-class", type=int, default=100,
                    help="queries drawn from each unseen class (default 100)")
+    p.add_argument("--generalised", action="store_true",
+                   help="the generalised setting: hold out images of each seen class as "
+                   "queries too, and report unseen (U), seen (S), both (U+S) and the "
+                   "harmonic mean of U and S (H)")
+    p.add_argument("--seen-queries-per-class", type=int, metavar="N",
+                   help="with --generalised: queries held out of each seen class (default: "
+                   "--queries-per-class)")
+    p.add_argument("--map", nargs="+", metavar="NAME",
+                   help="mAP definitions to report (default: map map_tie_aware): "
+                   "map (@all, ties in database order), map_tie_aware, map_zsh (the "
+                   "published ZSH code's cat_apcal: top 10,000), map@1000, map@5000, any "
+                   "map@K, or map@K/drop (queries with none relevant in the top K dropped)")
 
 
 def _add_evaluate(sub, common) -> None:

@@ -31,24 +31,65 @@ DATASETS = ("animals", "fashion")
 #: :func:`zeroshash.get_hasher`; any registered name or label is accepted).
 DEMO_METHODS = ("LSH", "PCAH", "ITQ", "ZSH", "DBQ")
 
-#: How the tables score, printed under every ``evaluate`` table and stored in its JSON.
-METRIC_NOTE = (
-    "mAP@all: every database item ranked by Hamming distance, ties by database position; "
-    "tie-aware: tied items averaged over their orders (He et al., 2018); P@r<=R: precision "
-    "of the items within Hamming radius R, a query retrieving nothing counts 0; every query "
-    "has relevant items (its class is in the database)"
-)
+#: The mAP definitions of the tables unless ``--map`` says otherwise.
+DEFAULT_MAPS = ("map", "map_tie_aware")
+#: Column headers of the named mAP definitions; any other is headed by its name.
+MAP_HEADERS = {"map": "unseen mAP@all", "map_tie_aware": "tie-aware"}
+#: Headers of the generalised table: (unseen, seen, both, harmonic mean) per score.
+PARTS = (("", "U"), ("_seen", "S"), ("_all", "U+S"), ("_h", "H"))
 
 
-def demo_columns(radius: int = 2) -> tuple:
+def metric_note(maps=DEFAULT_MAPS, radius: int = 2, generalised: bool = False) -> str:
+    """How a table scores: every mAP definition, the precision column, the query sets."""
+    return "; ".join(metric_lines(maps, radius, generalised))
+
+
+def print_metric_note(maps, radius: int, generalised: bool) -> None:
+    """The note under a table, one definition a line."""
+    write_line("\nmetrics:")
+    for line in metric_lines(maps, radius, generalised):
+        write_line(f"  {line}")
+
+
+def metric_lines(maps=DEFAULT_MAPS, radius: int = 2, generalised: bool = False) -> list:
+    """The parts of :func:`metric_note`."""
+    from ..metrics import map_definition
+
+    parts = [map_definition(name).describe() for name in maps]
+    parts.append(f"P@r<={radius}: precision of the items within Hamming radius {radius}, "
+                 "a query retrieving nothing counts 0")
+    if generalised:
+        parts.append("U: unseen-class queries; S: held-out seen-class queries (out of "
+                     "training and of the database); U+S: both together; H: harmonic mean "
+                     "of U and S")
+    parts.append("every query has relevant items (its class is in the database)")
+    return parts
+
+
+#: How the demo's table scores, printed under it.
+METRIC_NOTE = metric_note()
+
+
+def _map_header(name: str, generalised: bool) -> str:
+    if generalised:
+        return {"map": "mAP@all", "map_tie_aware": "tie-aware"}.get(name, name)
+    return MAP_HEADERS.get(name, name)
+
+
+def demo_columns(radius: int = 2, maps=DEFAULT_MAPS, generalised: bool = False) -> tuple:
     """The table's (key, header, format) triples."""
+    scores = [(name, _map_header(name, generalised)) for name in maps]
+    scores.append(("precision_r", f"P@r<={radius}"))
+    if generalised:
+        columns = tuple((key + suffix, f"{header} {part}", ".4f")
+                        for key, header in scores for suffix, part in PARTS)
+    else:
+        columns = tuple((key, header, ".4f") for key, header in scores)
     return (
         ("dataset", "dataset", "s"),
         ("method", "method", "s"),
         ("bits", "bits", "d"),
-        ("map", "unseen mAP@all", ".4f"),
-        ("map_tie_aware", "tie-aware", ".4f"),
-        ("precision_r", f"P@r<={radius}", ".4f"),
+        *columns,
         ("fit_seconds", "fit s", ".2f"),
     )
 
@@ -82,8 +123,10 @@ class Problem:
         unseen = ", ".join(str(names[c]) if names is not None else str(c)
                            for c in split.unseen_classes)
         return (f"{self.name}: {self.X.shape[0]} images, {self.X.shape[1]}-d features; "
-                f"unseen classes: {unseen}; {len(split.query)} queries, "
-                f"{len(split.database)} database items, {len(split.train)} training images")
+                f"unseen classes: {unseen}; {len(split.query)} queries"
+                + (f" + {len(split.seen_query)} seen-class queries" if len(split.seen_query)
+                   else "")
+                + f", {len(split.database)} database items, {len(split.train)} training images")
 
 
 def embedded_problem(name: str, specs) -> Problem:
@@ -118,28 +161,43 @@ def file_problem(args, specs) -> Problem:
                    X_query=None if X_query is None else np.asarray(X_query))
 
 
-def _check_protocol(y: np.ndarray, n_unseen: int, per_class: int, name: str) -> None:
+def _check_protocol(y: np.ndarray, n_unseen: int, per_class: int, name: str,
+                    seen_per_class: int = 0) -> None:
     classes, counts = np.unique(y, return_counts=True)
     if n_unseen < 1 or n_unseen >= classes.shape[0]:
         raise UsageError(f"--n-unseen must lie in 1..{classes.shape[0] - 1} for {name} "
                          f"({classes.shape[0]} classes); got {n_unseen}")
     if per_class < 1:
         raise UsageError(f"--queries-per-class must be >= 1; got {per_class}")
+    if seen_per_class < 0:
+        raise UsageError(f"--seen-queries-per-class must be >= 1; got {seen_per_class}")
+    if max(per_class, seen_per_class) >= counts.min():
+        option = ("--queries-per-class" if per_class >= seen_per_class
+                  else "--seen-queries-per-class")
+        raise UsageError(f"{option} must be below the smallest class of {name} "
+                         f"({counts.min()} images) to leave some in the database; "
+                         f"got {max(per_class, seen_per_class)}")
 
 
 def make_splits(problems: list[Problem], specs, seeds, *, n_unseen: int, per_class: int,
-                announce: bool = True) -> list[tuple]:
-    """``(problem, seed, split)`` for every dataset and seed, checked before any fit."""
+                seen_per_class: int = 0, announce: bool = True) -> list[tuple]:
+    """``(problem, seed, split)`` for every dataset and seed, checked before any fit.
+
+    ``seen_per_class > 0`` is the generalised setting: that many images of each seen
+    class are held out as queries too.
+    """
     from ..model_selection import zero_shot_retrieval_split
 
     splits = []
     for problem in problems:
-        _check_protocol(problem.y, n_unseen, per_class, problem.name)
+        _check_protocol(problem.y, n_unseen, per_class, problem.name, seen_per_class)
         for spec in specs:
             problem.inputs(spec)  # refuse a missing input before any fit
         for seed in seeds:
             split = zero_shot_retrieval_split(problem.y, n_unseen=n_unseen,
-                                              n_query_per_class=per_class, random_state=seed)
+                                              n_query_per_class=per_class,
+                                              n_seen_query_per_class=seen_per_class,
+                                              random_state=seed)
             if announce:
                 prefix = f"seed {seed}: " if len(seeds) > 1 else ""
                 write_line(prefix + problem.describe(split))
@@ -149,7 +207,8 @@ def make_splits(problems: list[Problem], specs, seeds, *, n_unseen: int, per_cla
     return splits
 
 
-def score(splits: list[tuple], specs, bits, *, radius: int, on_row=None) -> list[dict]:
+def score(splits: list[tuple], specs, bits, *, radius: int, maps=DEFAULT_MAPS,
+          on_row=None) -> list[dict]:
     """Every (dataset, seed, method, bits) row, each passed to ``on_row`` as it comes."""
     from ..model_selection import evaluation_rows
 
@@ -163,6 +222,7 @@ def score(splits: list[tuple], specs, bits, *, radius: int, on_row=None) -> list
                 for row in evaluation_rows(
                     {spec.label: spec.make(random_state=seed)}, X, problem.y, split,
                     bits=bits, word_vecs=problem.word_vecs, radius=radius, X_query=X_query,
+                    maps=maps,
                 ):
                     row = {"dataset": problem.name, "seed": seed, **row}
                     rows.append(row)
@@ -172,29 +232,53 @@ def score(splits: list[tuple], specs, bits, *, radius: int, on_row=None) -> list
     return rows
 
 
-def _widest(problems, specs, bits) -> dict:
-    return {"dataset": max((p.name for p in problems), key=len),
-            "method": max((spec.label for spec in specs), key=len), "bits": max(bits),
-            "seed": 0, "map": 1.0, "map_tie_aware": 1.0, "precision_r": 1.0,
-            "fit_seconds": 99.99}
+def _widest(problems, specs, bits, columns) -> dict:
+    widest = {"dataset": max((p.name for p in problems), key=len),
+              "method": max((spec.label for spec in specs), key=len), "bits": max(bits),
+              "seed": 0, "fit_seconds": 99.99}
+    return {key: widest.get(key, 1.0) for key, _, _ in columns}
+
+
+def _protocol_choices(args) -> tuple:
+    """``(maps, seen queries per class, generalised)`` from the options, checked."""
+    from ..metrics import map_definition
+
+    maps = tuple(getattr(args, "map", None) or DEFAULT_MAPS)
+    try:
+        maps = tuple(map_definition(name).name for name in maps)
+    except ValueError as error:
+        raise UsageError(f"--map: {error}") from None
+    if len(set(maps)) != len(maps):
+        raise UsageError(f"--map names a definition twice: {' '.join(maps)}")
+    seen = args.seen_queries_per_class
+    if seen is not None and not args.generalised:
+        raise UsageError("--seen-queries-per-class goes with --generalised")
+    if args.generalised:
+        seen = args.queries_per_class if seen is None else seen
+        if seen < 1:
+            raise UsageError(f"--seen-queries-per-class must be >= 1; got {seen}")
+    return maps, (seen or 0), bool(args.generalised)
 
 
 def run_demo(args) -> int:
     specs = resolve_methods(args.methods)
+    maps, seen, generalised = _protocol_choices(args)
     problems = [embedded_problem(name, specs) for name in args.dataset]
     splits = make_splits(problems, specs, [args.seed], n_unseen=args.n_unseen,
-                         per_class=args.queries_per_class)
-    printer = RowPrinter(DEMO_COLUMNS, _widest(problems, specs, args.bits))
-    score(splits, specs, args.bits, radius=2, on_row=printer)
+                         per_class=args.queries_per_class, seen_per_class=seen)
+    columns = demo_columns(2, maps, generalised)
+    printer = RowPrinter(columns, _widest(problems, specs, args.bits, columns))
+    score(splits, specs, args.bits, radius=2, maps=maps, on_row=printer)
+    print_metric_note(maps, 2, generalised)
     return 0
 
 
-def _means(rows: list[dict]) -> list[dict]:
+def _means(rows: list[dict], score_keys) -> list[dict]:
     """Mean of each score over the seeds, per (dataset, method, bits), first-seen order."""
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
         groups.setdefault((row["dataset"], row["method"], row["bits"]), []).append(row)
-    keys = ("map", "map_tie_aware", "precision_r", "fit_seconds", "encode_seconds")
+    keys = (*score_keys, "fit_seconds", "encode_seconds")
     return [{"dataset": d, "method": m, "bits": b, "splits": len(group),
              **{k: float(np.mean([r[k] for r in group])) for k in keys}}
             for (d, m, b), group in groups.items()]
@@ -202,6 +286,7 @@ def _means(rows: list[dict]) -> list[dict]:
 
 def run_evaluate(args) -> int:
     specs = resolve_methods(args.methods)
+    maps, seen, generalised = _protocol_choices(args)
     if args.features is None and args.labels is not None:
         raise UsageError("--labels goes with --features")
     if args.features is not None:
@@ -216,20 +301,27 @@ def run_evaluate(args) -> int:
                 raise UsageError(f"--{option.replace('_', '-')} goes with --features")
         problems = [embedded_problem(name, specs) for name in (args.dataset or DATASETS)]
     seeds = args.seeds
-    columns = demo_columns(args.radius)
+    columns = demo_columns(args.radius, maps, generalised)
     if len(seeds) > 1:
         columns = columns[:3] + (("seed", "seed", "d"),) + columns[3:]
+    note = metric_note(maps, args.radius, generalised)
     quiet = args.json
     splits = make_splits(problems, specs, seeds, n_unseen=args.n_unseen,
-                         per_class=args.queries_per_class, announce=not quiet)
-    printer = None if quiet else RowPrinter(columns, _widest(problems, specs, args.bits))
-    rows = score(splits, specs, args.bits, radius=args.radius, on_row=printer)
-    means = _means(rows)
+                         per_class=args.queries_per_class, seen_per_class=seen,
+                         announce=not quiet)
+    printer = None if quiet else RowPrinter(columns, _widest(problems, specs, args.bits,
+                                                             columns))
+    rows = score(splits, specs, args.bits, radius=args.radius, maps=maps, on_row=printer)
+    score_keys = [key for key in rows[0] if key not in
+                  ("dataset", "seed", "method", "bits", "fit_seconds", "encode_seconds")]
+    means = _means(rows, score_keys)
     if quiet:
         json.dump({"protocol": {"n_unseen": args.n_unseen,
                                 "queries_per_class": args.queries_per_class,
-                                "seeds": list(seeds), "radius": args.radius},
-                   "metrics": METRIC_NOTE, "rows": rows, "means": means},
+                                "seen_queries_per_class": seen,
+                                "seeds": list(seeds), "radius": args.radius,
+                                "maps": list(maps)},
+                   "metrics": note, "rows": rows, "means": means},
                   sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
@@ -239,5 +331,5 @@ def run_evaluate(args) -> int:
         mean_columns = (columns[:3] + (("splits", "splits", "d"),) + columns[4:])
         write_line(f"\nmeans over {len(seeds)} splits:")
         write_line(format_table(means, mean_columns))
-    write_line(f"\n{METRIC_NOTE}.")
+    print_metric_note(maps, args.radius, generalised)
     return 0
