@@ -22,7 +22,6 @@ from .metrics import (
     _packed_codes,
     _precision_from_counts,
     _ranking,
-    retrieval_scores,
 )
 
 __all__ = ["code_statistics", "radius_lookup_profile", "seen_unseen_retrieval"]
@@ -117,18 +116,13 @@ def seen_unseen_retrieval(hasher, X, y, split, *, radius: int = 2) -> dict:
             "split has no held-out seen-class queries; make it with "
             "zero_shot_retrieval_split(..., n_seen_query_per_class=...)"
         )
+    from .model_selection import _scores_by_query_set
+
     X, y = np.asarray(X), np.asarray(y)
-    db_codes = hasher.transform(X[split.database])
-    out = {}
-    for name, queries in (
-        ("unseen", split.query),
-        ("seen", split.seen_query),
-        ("generalised", np.concatenate([split.query, split.seen_query])),
-    ):
-        out[name] = retrieval_scores(
-            hasher.transform(X[queries]), db_codes, y[queries], y[split.database], radius=radius
-        )
-    return out
+    queries = np.concatenate([split.query, split.seen_query])
+    scores = _scores_by_query_set(hasher.transform(X[queries]), hasher.transform(X[split.database]),
+                                 y[queries], y[split.database], split.query.size, radius=radius)
+    return {"unseen": scores["unseen"], "seen": scores["seen"], "generalised": scores["all"]}
 
 
 def radius_lookup_profile(

@@ -464,6 +464,25 @@ def evaluation_rows(hashers: dict, X, y, split: ZeroShotRetrievalSplit, *, bits=
     return _rows(hashers, X, y, split, bits, word_vecs, radius, X_query, maps)
 
 
+def _scores_by_query_set(query_codes, db_codes, query_labels, db_labels, n_unseen: int, *,
+                        radius: int = 2, maps=("map", "map_tie_aware")) -> dict:
+    """:func:`~zeroshash.metrics.retrieval_scores` of the unseen, seen and all queries.
+
+    The first ``n_unseen`` query rows are the unseen-class queries, the rest the
+    held-out seen-class queries. Returns ``{"unseen": scores}``, plus ``"seen"`` and
+    ``"all"`` (both sets together) when there are seen-class queries.
+    """
+    parts = {"unseen": slice(0, n_unseen)}
+    if len(query_labels) > n_unseen:
+        parts.update(seen=slice(n_unseen, None), all=slice(None))
+    query_labels = np.asarray(query_labels)
+    return {
+        part: retrieval_scores(query_codes[rows], db_codes, query_labels[rows], db_labels,
+                               radius=radius, maps=maps)
+        for part, rows in parts.items()
+    }
+
+
 def _harmonic_mean(a: float, b: float) -> float:
     return 2.0 * a * b / (a + b) if a > 0 and b > 0 else 0.0
 
@@ -490,15 +509,9 @@ def _rows(hashers, X, y, split, bits, word_vecs, radius, X_query, maps):
             else:
                 query_codes = model.transform(X_query[queries])
             encode_seconds = time.perf_counter() - start
-            parts = {"": slice(0, split.query.size)}
-            if generalised:
-                parts.update(seen=slice(split.query.size, None), all=slice(None))
-            by_part = {
-                part: retrieval_scores(query_codes[rows], db_codes, y[queries[rows]],
-                                       y[split.database], radius=radius, maps=maps)
-                for part, rows in parts.items()
-            }
-            scores = by_part[""]
+            by_part = _scores_by_query_set(query_codes, db_codes, y[queries], y[split.database],
+                                          split.query.size, radius=radius, maps=maps)
+            scores = by_part["unseen"]
             if generalised:
                 seen, both = by_part["seen"], by_part["all"]
                 scores.update({f"{k}_seen": v for k, v in seen.items()})
