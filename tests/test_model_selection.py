@@ -2,6 +2,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zeroshash import LSHHasher, PCAHasher, ZSHHasher
 from zeroshash.metrics import map_scores, retrieval_scores
@@ -195,3 +197,72 @@ def test_protocol_yields_seeded_splits():
     b = [s.unseen_classes.tolist() for s in ZeroShotProtocol(n_splits=3, n_query_per_class=5)
          .split(y)]
     assert a == b and len({tuple(u) for u in a}) > 1
+
+
+# --- multi-label y: the protocol on a 0/1 indicator matrix -------------------------------
+def _multilabel(seed: int, n: int = 300, n_classes: int = 8) -> np.ndarray:
+    rng = np.random.RandomState(seed)
+    Y = np.zeros((n, n_classes), dtype=np.uint8)
+    for row in Y:
+        row[rng.choice(n_classes, size=rng.randint(1, 4), replace=False)] = 1
+    return Y
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n_unseen=st.integers(1, 4),
+       seen_per_class=st.integers(0, 4))
+def test_multilabel_split_invariants(seed, n_unseen, seen_per_class):
+    Y = _multilabel(seed % 1000)
+    split = zero_shot_retrieval_split(Y, n_unseen=n_unseen, n_query_per_class=6,
+                                      n_seen_query_per_class=seen_per_class,
+                                      random_state=seed)
+    unseen, seen = split.unseen_classes, split.seen_classes
+    assert np.union1d(unseen, seen).tolist() == list(range(8)) and unseen.size == n_unseen
+    # every query carries an unseen label; each unseen label got its 6 queries
+    assert Y[split.query][:, unseen].any(axis=1).all()
+    assert split.query.size == 6 * n_unseen
+    # training images carry seen labels only, and at least one
+    assert not Y[split.train][:, unseen].any() and Y[split.train].any(axis=1).all()
+    assert np.isin(split.train, split.database).all()
+    # query sets are disjoint from each other and from the database
+    everything = np.concatenate([split.query, split.seen_query, split.database])
+    assert np.unique(everything).size == everything.size == Y.shape[0]
+    assert not Y[split.seen_query][:, unseen].any()
+    assert split.seen_query.size == seen_per_class * seen.size
+    again = zero_shot_retrieval_split(Y, n_unseen=n_unseen, n_query_per_class=6,
+                                      n_seen_query_per_class=seen_per_class,
+                                      random_state=seed)
+    np.testing.assert_array_equal(again.database, split.database)
+
+
+def test_multilabel_evaluate_scores_label_sharing():
+    rng = np.random.RandomState(0)
+    Y = _multilabel(1)
+    X = Y @ rng.randn(8, 16) * 2 + rng.randn(Y.shape[0], 16)
+    split = zero_shot_retrieval_split(Y, n_unseen=2, n_query_per_class=8,
+                                      n_seen_query_per_class=4, random_state=0)
+    (row,) = evaluate({"PCAH": PCAHasher()}, X, Y, split, bits=(8,), maps=["map", "map_zsh"])
+    model = PCAHasher(bits=8).fit(X[split.train])
+    scores = map_scores(model.transform(X[split.query]), model.transform(X[split.database]),
+                        Y[split.query], Y[split.database], definitions=["map", "map_zsh"])
+    assert row["map"] == pytest.approx(scores["map"])
+    assert row["map_zsh"] == pytest.approx(scores["map_zsh"])
+    assert {"map_seen", "map_all", "map_h"} <= row.keys()
+
+
+def test_multilabel_zero_shot_split_folds():
+    from zeroshash.model_selection import ZeroShotSplit
+
+    Y = _multilabel(2)
+    Y[:5] = 0  # unlabelled samples are in neither side
+    for train, test in ZeroShotSplit(n_splits=4, random_state=0).split(None, Y):
+        held = np.flatnonzero(Y[test].any(axis=0) & ~Y[train].any(axis=0))
+        assert held.size >= 1
+        assert not Y[train][:, held].any() and Y[test][:, held].any(axis=1).all()
+        assert not np.isin(np.arange(5), np.concatenate([train, test])).any()
+
+
+def test_multilabel_split_refuses_too_few_images():
+    Y = _multilabel(3, n=40)
+    with pytest.raises(ValueError, match="has .* images left to draw from; need more than 30"):
+        zero_shot_retrieval_split(Y, n_unseen=2, n_query_per_class=30, random_state=0)

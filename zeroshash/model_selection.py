@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
@@ -50,10 +51,40 @@ def _check_int(value, name: str, minimum: int, maximum: int | None = None) -> in
 
 
 def _labels(y) -> np.ndarray:
+    """1-D class labels, or a 2-D 0/1 indicator matrix (multi-label) as uint8."""
+    if sparse.issparse(y):
+        y = y.toarray()
     y = np.asarray(y)
+    if y.ndim == 2:
+        if y.shape[1] == 0 or not np.isin(y, (0, 1)).all():
+            raise ValueError(
+                "a 2-D y is a multi-label indicator matrix (n_samples, n_classes) of 0 and 1"
+                + ("; it has no columns" if y.shape[1] == 0 else
+                   f"; got values {np.setdiff1d(np.unique(y), (0, 1))[:5].tolist()}")
+            )
+        return y.astype(np.uint8)
     if y.ndim != 1:
-        raise ValueError(f"y must be a 1-D array of class labels; got shape {y.shape}")
+        raise ValueError(f"y must be a 1-D array of class labels or a 2-D multi-label "
+                         f"indicator matrix; got shape {y.shape}")
     return y
+
+
+def _classes(y: np.ndarray) -> np.ndarray:
+    """The classes present: labels of a 1-D y, carried columns of an indicator matrix."""
+    return np.flatnonzero(y.any(axis=0)) if y.ndim == 2 else np.unique(y)
+
+
+def _members(y: np.ndarray, label) -> np.ndarray:
+    """Positions of the samples of class ``label`` (carrying it, for multi-label y)."""
+    return np.flatnonzero(y[:, label]) if y.ndim == 2 else np.flatnonzero(y == label)
+
+
+def _carries(y: np.ndarray, classes) -> np.ndarray:
+    """Mask of the samples of any of ``classes`` (carrying any of them, multi-label)."""
+    classes = np.asarray(classes)
+    if y.ndim == 2:
+        return y[:, classes].any(axis=1) if classes.size else np.zeros(y.shape[0], bool)
+    return np.isin(y, classes)
 
 
 def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_state=None):
@@ -61,8 +92,9 @@ def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_sta
 
     Parameters
     ----------
-    y : array-like of shape (n_samples,)
-        Class labels.
+    y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Class labels, or a 0/1 indicator matrix (multi-label: the classes are the
+        columns carried by at least one sample).
     n_unseen : int, optional
         Number of classes to draw at random as unseen.
     unseen : array-like, optional
@@ -80,7 +112,7 @@ def seen_unseen_split(y, *, n_unseen: int | None = None, unseen=None, random_sta
     >>> seen_unseen_split([0, 1, 2, 3, 3], unseen=[1, 3])
     (array([0, 2]), array([1, 3]))
     """
-    classes = np.unique(_labels(y))
+    classes = _classes(_labels(y))
     if (n_unseen is None) == (unseen is None):
         raise ValueError("give exactly one of n_unseen and unseen")
     if unseen is not None:
@@ -135,6 +167,13 @@ def zero_shot_retrieval_split(
     as ``seen_query`` (out of the database and of training) for the generalised
     setting, where queries come from seen and unseen classes.
 
+    Multi-label ``y`` (a 0/1 indicator matrix, one column a class): unseen *labels* are
+    drawn; the queries are ``n_query_per_class`` images carrying each unseen label; the
+    training images carry seen labels only (an image with any unseen label, or with
+    none, is never trained on); relevance is sharing a label. Seen-class queries
+    (``n_seen_query_per_class``) carry the seen label they are drawn for and no unseen
+    one.
+
     The database indices come in a seeded random order. Rankings break distance
     ties by database position, so a database kept in the dataset's order -- the
     embedded datasets are sorted by class -- would let that order leak into the
@@ -158,24 +197,32 @@ def zero_shot_retrieval_split(
     if unseen is not None:
         n_unseen = None
     seen, unseen = seen_unseen_split(y, n_unseen=n_unseen, unseen=unseen, random_state=rng)
-    def draw(classes, per_class, kind):
+    taken = np.zeros(y.shape[0], dtype=bool)  # multi-label: an image is drawn once at most
+    with_unseen = _carries(y, unseen)
+
+    def draw(classes, per_class, kind, allowed):
         picked = []
         for label in classes:
-            members = np.flatnonzero(y == label)
+            members = _members(y, label)
+            members = members[allowed[members] & ~taken[members]]
             if members.size <= per_class:
                 raise ValueError(
-                    f"{kind} class {label!r} has {members.size} images; need more than "
-                    f"{per_class} queries per class to leave some in the database"
+                    f"{kind} class {label!r} has {members.size} images"
+                    + (" left to draw from" if y.ndim == 2 else "")
+                    + f"; need more than {per_class} queries per class to leave some in "
+                    "the database"
                 )
-            picked.append(rng.choice(members, size=per_class, replace=False))
+            chosen = rng.choice(members, size=per_class, replace=False)
+            taken[chosen] = True
+            picked.append(chosen)
         return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
-    query = draw(unseen, n_query_per_class, "unseen")
-    seen_query = draw(seen, n_seen_query_per_class, "seen") if n_seen_query_per_class else (
-        np.zeros(0, dtype=np.int64)
-    )
+    query = draw(unseen, n_query_per_class, "unseen", np.ones(y.shape[0], dtype=bool))
+    seen_query = (draw(seen, n_seen_query_per_class, "seen", ~with_unseen)
+                  if n_seen_query_per_class else np.zeros(0, dtype=np.int64))
     database = np.setdiff1d(np.arange(y.shape[0]), np.concatenate([query, seen_query]))
-    train = database[np.isin(y[database], seen)]
+    trainable = ~with_unseen & (y.any(axis=1) if y.ndim == 2 else True)
+    train = database[trainable[database]]
     if n_train is not None and n_train < train.size:
         train = np.sort(rng.choice(train, size=n_train, replace=False))
     # Ranking ties are broken by database position: a database in the dataset's own
@@ -234,6 +281,9 @@ class ZeroShotSplit:
     With ``n_unseen=None`` the classes are shuffled and partitioned into
     ``n_splits`` groups, each held out once (as ``GroupKFold`` over classes);
     with ``n_unseen`` set, every split draws that many held-out classes at random.
+    With a multi-label ``y`` (0/1 indicator matrix), a sample carrying any held-out
+    label is a test sample, and the training samples carry kept labels only (samples
+    with no label are in neither).
 
     Parameters
     ----------
@@ -267,7 +317,7 @@ class ZeroShotSplit:
         y = _labels(y)
         if X is not None and len(X) != y.shape[0]:
             raise ValueError(f"X has {len(X)} rows but y has {y.shape[0]} labels")
-        classes = np.unique(y)
+        classes = _classes(y)
         rng = check_random_state(self.random_state)
         if not isinstance(self.n_splits, Integral) or self.n_splits < 2:
             raise ValueError(f"n_splits must be an integer >= 2; got {self.n_splits!r}")
@@ -282,9 +332,10 @@ class ZeroShotSplit:
                 seen_unseen_split(y, n_unseen=self.n_unseen, random_state=rng)[1]
                 for _ in range(self.n_splits)
             ]
+        labelled = y.any(axis=1) if y.ndim == 2 else np.ones(y.shape[0], dtype=bool)
         for test_classes in held_out:
-            test_mask = np.isin(y, test_classes)
-            yield np.flatnonzero(~test_mask), np.flatnonzero(test_mask)
+            test_mask = _carries(y, test_classes)
+            yield np.flatnonzero(~test_mask & labelled), np.flatnonzero(test_mask)
 
 
 def make_retrieval_scorer(*, metric: str = "map", query_fraction: float = 0.2,
