@@ -97,6 +97,26 @@ def test_encode_matches_hasher(client, data, name):
     np.testing.assert_array_equal(computed_bits, hasher.transform(X))
 
 
+def test_encode_dtype_travels_to_the_workers(client, data):
+    from zeroshash import config_context
+
+    X, y, _ = data
+    hasher = get_hasher("pcah").make(bits=12).fit(X)
+    X16 = X.astype(np.float16)
+    dX = da.from_array(X16, chunks=(50, -1))
+    with config_context(encode_dtype="float32"):
+        graph = dask_encode(hasher, dX)
+        local = hasher.decision_function(X16)
+        want = hasher.encode(X16)
+    np.testing.assert_array_equal(client.compute(graph, sync=True), want)
+    # taken when the graph was built: computing it outside the context changes nothing
+    np.testing.assert_array_equal(graph.compute(), want)
+    assert local.dtype == np.float32
+    default = dask_encode(hasher, dX)
+    assert default.name != graph.name  # the setting is part of the graph's key
+    np.testing.assert_array_equal(client.compute(default, sync=True), hasher.encode(X16))
+
+
 def test_encode_query_side(client, data):
     X, y, word_vecs = data
     S = np.random.RandomState(1).randn(X.shape[0], 9) + X[:, :9]

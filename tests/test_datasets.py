@@ -62,9 +62,11 @@ def test_embedded_data_fits_the_size_budget():
     default = [folder / f"{name}.npz" for name in ("animals", "fashion")]
     extras = [folder / f"{name}_{part}.npz" for name in ("animals", "fashion")
               for part in ("patches", "edges")]
-    assert set(folder.glob("*.npz")) == set(default + extras)
+    mosaics = [folder / f"{name}_mosaics.npz" for name in ("animals", "fashion")]
+    assert set(folder.glob("*.npz")) == set(default + extras + mosaics)
     assert sum(f.stat().st_size for f in default) <= 12 * 2**20  # loaded by default
     assert sum(f.stat().st_size for f in extras) <= 14 * 10**6  # loaded on request
+    assert sum(f.stat().st_size for f in mosaics) <= 5 * 10**6  # load_mosaics
 
 
 # ----------------------------------------------------------------------------- extra modalities
@@ -257,3 +259,77 @@ def test_make_zero_shot_blobs_bad_parameters(params):
 
     with pytest.raises(InvalidParameterError, match=next(iter(params))):
         make_zero_shot_blobs(**params)
+
+
+# ----------------------------------------------------------------------------- mosaics
+@pytest.mark.parametrize("name", ["animals", "fashion"])
+def test_mosaics_layout_and_labels(name):
+    from zeroshash.datasets import load_mosaics
+
+    single = {"animals": load_animals, "fashion": load_fashion}[name]()
+    mosaics = load_mosaics(name)
+    assert mosaics.data.shape == (2000, 1280) and mosaics.data.dtype == np.float32
+    assert mosaics.target.shape == (2000, 10) and mosaics.target.dtype == np.uint8
+    assert set(np.unique(mosaics.target)) == {0, 1}
+    assert 1 <= mosaics.target.sum(axis=1).min() and mosaics.target.sum(axis=1).max() <= 4
+    for row, tiles in zip(mosaics.target[:50], mosaics.tile_index[:50]):
+        assert set(np.flatnonzero(row)) == set(single.target[tiles])
+    np.testing.assert_array_equal(mosaics.target_names, single.target_names)
+    np.testing.assert_array_equal(mosaics.class_vectors, single.class_vectors)
+    assert "not natural" in mosaics.DESCR and "build_mosaics.py" in mosaics.DESCR
+    X, Y = load_mosaics(name, return_X_y=True)
+    np.testing.assert_array_equal(X, mosaics.data)
+    np.testing.assert_array_equal(Y, mosaics.target)
+
+
+def test_mosaic_features_carry_their_labels():
+    # A mosaic's nearest neighbour (cosine) shares a label far more often than chance.
+    from zeroshash.datasets import load_mosaics
+
+    mosaics = load_mosaics("animals")
+    X, Y = mosaics.data[:600], mosaics.target[:600].astype(int)
+    nearest = _cosine_nn(X, X, exclude_self=True)
+    shares = ((Y * Y[nearest]).sum(axis=1) > 0).mean()
+    chance = ((Y @ Y.T).clip(max=1).sum() - len(Y)) / (len(Y) * (len(Y) - 1))
+    assert shares > chance + 0.2
+
+
+def test_mosaics_damage_and_bad_arguments_are_refused(tmp_path, monkeypatch):
+    import zeroshash.datasets._embedded as emb
+    from zeroshash.datasets import load_mosaics
+
+    with pytest.raises(ValueError, match="dataset must be 'animals' or 'fashion'; got 'cats'"):
+        load_mosaics("cats")
+    with pytest.raises(TypeError, match="return_X_y must be True or False"):
+        load_mosaics(return_X_y="yes")
+    folder = Path(zeroshash.datasets.__file__).parent / "data"
+    with np.load(folder / "animals_mosaics.npz") as z:
+        good = {k: z[k] for k in z.files}
+
+    def fake_open(name, suffix=""):
+        import contextlib
+
+        path = (tmp_path if suffix else folder) / f"{name}{suffix}.npz"
+        return contextlib.nullcontext(path)
+
+    monkeypatch.setattr(emb, "_open", fake_open)
+
+    def use(**arrays):
+        np.savez(tmp_path / "animals_mosaics.npz", **arrays)
+
+    use(**good)
+    assert load_mosaics().target.shape == (2000, 10)
+    flipped = good["target"].copy()
+    flipped[0] ^= 1
+    use(**{**good, "target": flipped})
+    with pytest.raises(OSError, match="labels differ from its tiles'"):
+        load_mosaics()
+    use(**{**good, "tile_index": good["tile_index"] + 4000})
+    with pytest.raises(OSError, match="does not match 'animals'"):
+        load_mosaics()
+    use(**{k: v for k, v in good.items() if k != "tile_index"})
+    with pytest.raises(OSError, match=r"keys \['tile_index'\] are missing"):
+        load_mosaics()
+    (tmp_path / "animals_mosaics.npz").unlink()
+    with pytest.raises(OSError, match="missing from this installation"):
+        load_mosaics()

@@ -4,6 +4,7 @@ from importlib import import_module
 
 from ._alternating import OneHotFallbackWarning
 from ._bits import pack_bits, unpack_bits
+from ._config import config_context, get_config, set_config
 from ._registry import HasherSpec, all_hashers, get_hasher
 from .base import BaseHasher
 from .hashers import (
@@ -44,10 +45,13 @@ __all__ = [
     "SpectralHasher",
     "ZSHHasher",
     "all_hashers",
+    "config_context",
+    "get_config",
     "get_hasher",
     "load_model",
     "pack_bits",
     "save_model",
+    "set_config",
     "unpack_bits",
     "__version__",
 ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._config import get_config
+
 
 def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
     """Mean (d,) and the top ``n_components`` principal directions (d, n_components).
@@ -25,12 +27,15 @@ def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, 
 
 
 def centred_product(X: np.ndarray, mean: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """``(X - mean) @ W`` in float64, computed as ``X @ W - mean @ W``.
+    """``(X - mean) @ W``, computed as ``X @ W - mean @ W``, in the configured precision.
 
     The shift is applied to the ``(n, k)`` product instead of the ``(n, d)`` input, so
     ``X`` is read once and no centred copy of it is made (scikit-learn's
-    ``PCA.transform`` does the same). The two forms agree to float64 rounding.
+    ``PCA.transform`` does the same). The two forms agree to rounding. The product is
+    float64, or float32 under ``zeroshash.config_context(encode_dtype="float32")``
+    (``mean @ W`` is formed in float64 either way, then rounded once).
     """
-    P = np.asarray(X, dtype=np.float64) @ W
-    P -= mean @ W
+    dtype = np.dtype(get_config()["encode_dtype"])
+    P = np.asarray(X, dtype=dtype) @ W.astype(dtype, copy=False)
+    P -= (mean @ W).astype(dtype, copy=False)
     return P

@@ -38,9 +38,12 @@ validated block by block, each block by ``_validate_X`` as a whole ``X`` was, so
 of the size of ``X`` is made: a float16 file is converted a block at a time, and the
 output (``(n, bits)`` projections or 0/1 codes, or ``(n, ceil(bits / 8))`` packed bytes)
 is the only array that grows with ``n``. The linear hashers (PCAH, ITQ, DBQ, LSH,
-COSDISH) shift the ``(rows, bits)`` product rather than centring the block
-(``X @ W - mean @ W``), so a block's float64 copy is their one block-sized array (their
-peak is about the budget); other methods' ``_project`` may hold two or three. The input's dtype
+COSDISH; ``_linear_projection``) shift the ``(rows, bits)`` product rather than
+centring the block (``X @ W - mean @ W``), so a block's float64 copy is their one
+block-sized array (their peak is about the budget); other methods' ``_project`` may
+hold two or three. Under ``zeroshash.config_context(encode_dtype="float32")`` the linear
+hashers project in float32 instead, a float16 block converted straight to float32
+(:mod:`zeroshash._config`). The input's dtype
 is kept as ``_validate_X`` keeps it (float32 stays float32, other dtypes become
 float64), block by block, so the arithmetic is the unblocked one. The first block's
 checks (feature count and names, dtype) stand for all columns; where they fail, ``X``
@@ -84,6 +87,7 @@ from sklearn.utils.validation import (
 from threadpoolctl import ThreadpoolController
 
 from ._bits import MAX_BITS, pack_bits
+from ._config import get_config as zeroshash_config
 from .semantics import class_embeddings
 
 __all__ = ["ENCODE_WORKING_MEMORY", "BaseHasher", "fit_threads"]
@@ -190,6 +194,9 @@ class BaseHasher(
 
     #: True for hashers that learn from labels (``y`` is then required).
     _requires_y: bool = False
+    #: The hash function is a product and a shift (``_principal.centred_product``), so
+    #: ``encode_dtype="float32"`` applies to it.
+    _linear_projection: bool = False
     #: True for hashers that embed classes with word vectors / attributes.
     _uses_word_vecs: bool = False
     #: False where one class is a valid training set (e.g. a hasher whose labels only
@@ -424,6 +431,9 @@ class BaseHasher(
             One row per row of ``X``: the blocks' results written into one array.
         """
         finish = _FINISH[output]
+        if (self._linear_projection and isinstance(X, np.ndarray) and X.dtype == np.float16
+                and zeroshash_config()["encode_dtype"] == "float32"):
+            validate = partial(_as_float32_then, validate)  # float16 -> float32, never float64
         working_memory = min(ENCODE_WORKING_MEMORY, get_config()["working_memory"])
         rows = get_chunk_n_rows(row_bytes=8 * row_width, working_memory=working_memory)
         if isinstance(X, np.ndarray) and X.ndim >= 2 and X.shape[0] > rows:
@@ -461,6 +471,10 @@ _FINISH = {
     "bits": lambda projections: (projections >= 0).astype(np.uint8),
     "packed": lambda projections: pack_bits(projections >= 0),
 }
+
+
+def _as_float32_then(validate, X):
+    return validate(np.asarray(X, dtype=np.float32))
 
 
 def _validated_blocks(X: np.ndarray, rows: int, validate):

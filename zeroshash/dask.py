@@ -37,11 +37,19 @@ _METHODS = ("brute", "mih")
 # -- encoding ---------------------------------------------------------------------------
 
 
-def _apply_block(block: np.ndarray, hasher: Any, method: str, width: int) -> np.ndarray:
-    """One block through ``hasher.<method>``; empty blocks give empty codes."""
+def _apply_block(block: np.ndarray, hasher: Any, method: str, width: int,
+                 encode_dtype: str = "float64") -> np.ndarray:
+    """One block through ``hasher.<method>``; empty blocks give empty codes.
+
+    ``encode_dtype`` is the caller's ``zeroshash.get_config()`` setting, applied on the
+    worker (a thread's configuration does not travel with the task by itself).
+    """
     if block.shape[0] == 0:  # sklearn refuses 0 samples; an empty block has no codes
         return np.empty((0, width), dtype=np.uint8)
-    out = np.asarray(getattr(hasher, method)(block))
+    from ._config import config_context
+
+    with config_context(encode_dtype=encode_dtype):
+        out = np.asarray(getattr(hasher, method)(block))
     if out.shape != (block.shape[0], width) or out.dtype != np.uint8:
         raise ValueError(
             f"{type(hasher).__name__}.{method} returned {out.dtype} codes of shape "
@@ -121,17 +129,21 @@ def _map_codes(hasher: Any, X: Any, *, packed: bool, query: bool) -> da.Array:
     # The hasher is one node of the graph that every block's task refers to: it is
     # serialised once and each worker fetches it once, whatever the number of blocks.
     model = dask.delayed(hasher, pure=False, traverse=False)
+    from ._config import get_config
+
+    encode_dtype = get_config()["encode_dtype"]  # taken now, applied on the workers
     return da.map_blocks(
         _apply_block,
         X,
         model,
         method,
         width,
+        encode_dtype,
         dtype=np.uint8,
         chunks=(X.chunks[0], (width,)),
         drop_axis=2 if layout == "patches" else None,
         meta=np.empty((0, 0), dtype=np.uint8),
-        name=f"zeroshash-{method}-{tokenize(X, model.key, method)}",
+        name=f"zeroshash-{method}-{tokenize(X, model.key, method, encode_dtype)}",
     )
 
 

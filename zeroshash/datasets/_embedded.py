@@ -9,6 +9,9 @@ Each dataset has a default file (``{name}.npz``) and two optional ones, read
 only when asked for: ``{name}_patches.npz`` (3x3-grid patch features, PCA-reduced
 to 128 channels) and ``{name}_edges.npz`` (features of edge maps of the same
 images). Their rows are checked against the default file's ``source_index``.
+
+``{name}_mosaics.npz`` holds a multi-label set made from the same images (2 x 2 mosaics,
+``maintainer/build_mosaics.py``), read by :func:`load_mosaics`.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
-__all__ = ["load_animals", "load_fashion"]
+__all__ = ["load_animals", "load_fashion", "load_mosaics"]
 
 _KEYS = ("data_q", "offset", "scale", "target", "target_names", "class_tokens",
          "class_vectors", "source_index", "descr")
@@ -204,3 +207,85 @@ def load_fashion(*, return_X_y: bool = False, patches: bool = False, edges: bool
     (50,)
     """
     return _load("fashion", return_X_y, patches, edges)
+
+
+_MOSAIC_KEYS = ("data_q", "offset", "scale", "target", "tile_index", "target_names",
+                "class_tokens", "class_vectors", "source_index", "descr")
+
+
+def load_mosaics(dataset: str = "animals", *, return_X_y: bool = False):
+    """A multi-label set: 2 x 2 mosaics of the embedded images, as CNN features.
+
+    Each row is a 56 x 56 picture of four tiles, each tile one of the images of
+    :func:`load_animals` (or :func:`load_fashion`), passed through the same
+    EfficientNet-Lite0; its labels are the union of its tiles' classes (1 to 4 of
+    the 10, 2.45 on average). Real images in a synthetic arrangement -- not natural
+    multi-label photographs; ``DESCR`` says exactly how the file was made.
+
+    Parameters
+    ----------
+    dataset : {"animals", "fashion"}, default="animals"
+        Whose images the tiles are.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : Bunch
+        ``data`` (2000, 1280) float32; ``target`` (2000, 10) uint8, a 0/1 indicator
+        matrix (column ``c`` = class ``c``); ``target_names``, ``class_tokens``,
+        ``class_vectors`` (10, 50), ``class_vector_dict`` and ``class_vectors_by_name``
+        as in :func:`load_animals`; ``tile_index`` (2000, 4), the rows of the tiles in
+        the single-label dataset (row-major: top-left, top-right, bottom-left,
+        bottom-right); ``DESCR``.
+
+    See Also
+    --------
+    zeroshash.model_selection.zero_shot_retrieval_split : takes the indicator ``target``
+        (unseen labels; queries carry one, training images carry none).
+
+    Examples
+    --------
+    >>> from zeroshash.datasets import load_mosaics
+    >>> mosaics = load_mosaics("animals")
+    >>> mosaics.data.shape, mosaics.target.shape
+    ((2000, 1280), (2000, 10))
+    >>> int(mosaics.target.sum(axis=1).min()), int(mosaics.target.sum(axis=1).max())
+    (1, 4)
+    """
+    if dataset not in ("animals", "fashion"):
+        raise ValueError(f"dataset must be 'animals' or 'fashion'; got {dataset!r}")
+    return_X_y = _check_flag("return_X_y", return_X_y)
+    label = f"{dataset}_mosaics"
+    with _open(dataset, "_mosaics") as file:
+        if not file.exists():
+            raise OSError(f"embedded file {label}.npz is missing from this installation")
+        with np.load(file, allow_pickle=False) as npz:
+            missing = [key for key in _MOSAIC_KEYS if key not in npz.files]
+            if missing:
+                raise OSError(f"embedded dataset {label!r} is damaged: keys {missing} are missing")
+            arrays = {key: npz[key] for key in _MOSAIC_KEYS}
+    single = _load(dataset, False)
+    target, tiles = arrays["target"], arrays["tile_index"]
+    n = arrays["data_q"].shape[0]
+    if (target.shape != (n, single.target_names.shape[0]) or tiles.shape != (n, 4)
+            or not np.array_equal(arrays["source_index"], single.source_index)
+            or tiles.min(initial=0) < 0 or tiles.max(initial=0) >= single.target.shape[0]):
+        raise OSError(f"embedded dataset {label!r} does not match {dataset!r}")
+    union = np.zeros_like(target)
+    for t in range(tiles.shape[1]):
+        union[np.arange(n), single.target[tiles[:, t]]] = 1
+    if not np.array_equal(union, target):
+        raise OSError(f"embedded dataset {label!r} is damaged: labels differ from its tiles'")
+    data = (arrays["offset"][None, :] + arrays["scale"][None, :]
+            * arrays["data_q"].astype(np.float32)).astype(np.float32, copy=False)
+    target = target.astype(np.uint8)
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data, target=target, target_names=single.target_names,
+        class_tokens=single.class_tokens, class_vectors=single.class_vectors,
+        class_vector_dict=single.class_vector_dict,
+        class_vectors_by_name=single.class_vectors_by_name,
+        tile_index=tiles.astype(np.int64), DESCR=str(arrays["descr"]),
+    )

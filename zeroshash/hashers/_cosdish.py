@@ -276,6 +276,8 @@ class COSDISHHasher(BaseHasher):
     }
     _requires_y = True
 
+    _linear_projection = True
+
     _fitted_attributes = (
         "mean_", "scale_", "projection_", "n_columns_", "objective_", "n_iter_", "classes_",
     )

@@ -184,6 +184,8 @@ class DoubleBitHasher(BaseHasher):
 
     # Labels only shape the whitening: one class is a valid (unsupervised-like) fit.
     _needs_two_classes = False
+    _linear_projection = True
+
     _fitted_attributes = (
         "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_", "bit_direction_",
             "thresholds_", "classes_",

@@ -61,6 +61,8 @@ class LSHHasher(BaseHasher):
 
     _parameter_constraints: dict = {**BaseHasher._parameter_constraints, "center": ["boolean"]}
 
+    _linear_projection = True
+
     _fitted_attributes = (
         "mean_", "projection_",
     )

@@ -68,6 +68,8 @@ class PCAHasher(BaseHasher):
         key: BaseHasher._parameter_constraints[key] for key in ("bits", "n_jobs")
     }
 
+    _linear_projection = True
+
     _fitted_attributes = (
         "mean_", "components_",
     )
@@ -140,6 +142,8 @@ class ITQHasher(BaseHasher):
         **BaseHasher._parameter_constraints,
         "max_iter": POSITIVE_INT,
     }
+
+    _linear_projection = True
 
     _fitted_attributes = (
         "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_",
