@@ -17,13 +17,17 @@ peak-RSS mark (``/proc/self/clear_refs``) and then runs one of:
   ``DoubleBitHasher(bits=64, within_class_reg=None)``, fitted (in the parent) on 20,000
   rows of the same distribution. The library works through the map by blocks of rows
   (``zeroshash.base``, "Encoding in chunks"): 64 MiB of float64 rows, 6,553 rows here.
+  By default in float64; the ``float32`` runs encode under
+  ``zeroshash.config_context(encode_dtype="float32")`` (float16 blocks converted straight
+  to float32, the float32 product).
 * **peer f32** -- the floor of the same work, a bare NumPy loop over the same blocks:
-  ``np.packbits(block.astype(np.float32) @ W >= 0)``, ``W`` the 1,280 x 64 PCA
-  projection, into a preallocated output;
-* **peer f64** -- the same loop in PCAH's own arithmetic,
-  ``block.astype(np.float64) @ W - mean @ W`` (PCAHasher projects in float64, shifting
-  the product rather than centring the block, as scikit-learn's PCA does: its codes are
-  the library's own; a float32 product is faster, and not the same).
+  ``np.packbits(block.astype(np.float32) @ W32 - shift >= 0)``, ``W32`` the 1,280 x 64
+  PCA projection in float32 and ``shift`` = ``mean @ W`` (formed once in float64, then
+  rounded), into a preallocated output;
+* **peer f64** -- the same loop in PCAH's default arithmetic,
+  ``block.astype(np.float64) @ W - mean @ W`` (PCAHasher projects in float64 by
+  default, shifting the product rather than centring the block, as scikit-learn's PCA
+  does).
 
 Reported per run: rows per second; ``peak RSS`` = ``ru_maxrss`` after the reset, which
 counts the pages of the memory-mapped file the process has touched (clean page cache,
@@ -32,8 +36,8 @@ longer fits in RAM); ``peak anon`` = the largest growth of the process's anonymo
 memory (``/proc/self/statm`` resident - shared, sampled every 5 ms) over its value
 before the encode -- what the encode itself allocates, the codes it returns included
 (8 bytes a row: 80 MB at 10M rows). The targets: peak anon flat in ``n`` (beyond the
-codes), and ours within 1.5x of the peer's rate. The parent checks that every run gave
-the same codes as PCAH (the float32 peer may differ in a few bits).
+codes), and ours within 1.5x of the peer's rate in the same precision. The parent checks
+that PCAH's runs gave the same codes as the peer of their precision.
 
 The page cache: a file that fits in RAM is read from memory (it was just written);
 one that does not (10M rows = 25.6 GB against 23 GB here) is read from disk by every
@@ -66,7 +70,8 @@ FIT_ROWS = 20_000
 SEED = 0
 WRITE_BLOCK = 16_384
 PEERS = ("peer f32", "peer f64")
-METHODS = {"pcah": "PCAHasher(bits=64)", "dbq": "DoubleBitHasher(bits=64)"}
+METHODS = {"pcah": "PCAHasher(bits=64)", "pcah32": "PCAHasher float32",
+           "dbq": "DoubleBitHasher(bits=64)", "dbq32": "DoubleBitHasher float32"}
 
 
 # -- the child: one measurement in a fresh process -------------------------------------------
@@ -110,8 +115,8 @@ def peer(X, W, mean, rows: int, single: bool) -> np.ndarray:
     out = np.empty((X.shape[0], (W.shape[1] + 7) // 8), dtype=np.uint8)
     for start in range(0, X.shape[0], rows):
         block = X[start : start + rows]
-        if single:
-            projections = block.astype(np.float32) @ W
+        if single:  # ``mean`` is the shift mean @ W here, computed once in float64
+            projections = block.astype(np.float32) @ W - mean.astype(np.float32)
         else:
             projections = block.astype(np.float64) @ W - mean @ W
         out[start : start + rows] = np.packbits(projections >= 0, axis=1)
@@ -122,8 +127,9 @@ def child(kind: str, data: str, model_dir: str, codes_out: str) -> None:
     with open(Path(model_dir) / "pcah.pkl", "rb") as f:
         pcah = pickle.load(f)
     hasher = pcah
+    model = kind.removesuffix("32")
     if kind in METHODS:
-        with open(Path(model_dir) / f"{kind}.pkl", "rb") as f:
+        with open(Path(model_dir) / f"{model}.pkl", "rb") as f:
             hasher = pickle.load(f)
     X = np.load(data, mmap_mode="r")
     rows = block_rows(pcah)
@@ -134,9 +140,14 @@ def child(kind: str, data: str, model_dir: str, codes_out: str) -> None:
     sampler.start()
     start = time.perf_counter()
     if kind == "peer f32":
-        codes = peer(X, W32, None, rows, single=True)
+        codes = peer(X, W32, pcah.mean_ @ pcah.components_, rows, single=True)
     elif kind == "peer f64":
         codes = peer(X, pcah.components_, pcah.mean_, rows, single=False)
+    elif kind.endswith("32"):
+        from zeroshash import config_context
+
+        with config_context(encode_dtype="float32"):
+            codes = hasher.encode(X)
     else:
         codes = hasher.encode(X)
     seconds = time.perf_counter() - start
@@ -172,7 +183,7 @@ def fit_models(model_dir: Path, methods) -> None:
     X = X.astype(np.float16)
     models = {"pcah": PCAHasher(bits=BITS),
               "dbq": DoubleBitHasher(bits=BITS, within_class_reg=None, random_state=0)}
-    for name in {"pcah", *methods}:
+    for name in {"pcah", *(m.removesuffix("32") for m in methods)}:
         with open(model_dir / f"{name}.pkl", "wb") as f:
             pickle.dump(models[name].fit(X), f)
 
@@ -284,10 +295,13 @@ def main(argv=None) -> int:
                 for kind in kinds:
                     r = results[kind]
                     agree = "-"  # DBQ: no peer computes its codes
-                    if kind in ("peer f32", "peer f64", "pcah"):
+                    if kind in ("peer f32", "peer f64", "pcah", "pcah32"):
+                        # float32 runs against the float32 peer, the others against f64
+                        want = (np.load(results["peer f32"]["codes"]) if kind == "pcah32"
+                                else reference)
                         codes = np.load(r["codes"])
-                        agree = "same" if np.array_equal(codes, reference) else (
-                            f"{np.mean(codes != reference):.1e}")
+                        agree = "same" if np.array_equal(codes, want) else (
+                            f"{np.mean(codes != want):.1e}")
                     rate = n / r["seconds"]
                     label = kind if kind in PEERS else f"ours {METHODS[kind]}"
                     slower = [r["seconds"] / results[p]["seconds"] for p in PEERS]
@@ -302,8 +316,8 @@ def main(argv=None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     write_line("")
     write_line("vs f32 / vs f64: the run's time over the peer's (target for ours: <= 1.5x); "
-               "codes: 'same' as the float64 peer (PCAH's arithmetic), else the fraction of "
-               "differing bytes")
+               "codes: 'same' as the float64 peer (PCAH's arithmetic; the float32 run: as "
+               "the float32 peer), else the fraction of differing bytes")
     uptime = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout
     write_line(f"uptime after the run: {uptime.strip()}")
     return 0

@@ -248,3 +248,13 @@ def test_index_reads_uint8_codes_as_packed_whatever_their_values(tmp_path, capsy
     for name, bits in (("packed", 16), ("bits", 2)):
         assert main(["index", str(tmp_path / f"{name}.npy"), "-o", str(tmp_path / name)]) == 0
         assert HammingIndex.load(tmp_path / name).bits == bits
+
+
+def test_evaluate_on_the_multilabel_mosaics(capsys):
+    assert main(["evaluate", "--dataset", "animals-mosaics", "--methods", "PCAH", "--bits", "8",
+                 "--queries-per-class", "20", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (row,) = report["rows"]
+    assert row["dataset"] == "animals-mosaics" and 0 < row["map_tie_aware"] <= 1
+    assert main(["evaluate", "--dataset", "fashion-mosaics", "--methods", "PartAlign"]) == 2
+    assert "the mosaic sets do not have" in capsys.readouterr().err

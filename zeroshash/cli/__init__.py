@@ -28,7 +28,7 @@ import traceback
 from collections.abc import Sequence
 
 from ._common import UsageError, format_table, resolve_methods
-from ._evaluate import DATASETS, DEMO_COLUMNS, DEMO_METHODS
+from ._evaluate import DATASETS, DEMO_COLUMNS, DEMO_METHODS, MOSAIC_DATASETS
 
 __all__ = ["DEMO_COLUMNS", "DEMO_METHODS", "format_table", "main"]
 
@@ -194,8 +194,10 @@ def _add_evaluate(sub, common) -> None:
         "image the database; hashers fit on the seen-class database images), fit each "
         "method at each code length and print unseen-class mAP@all, tie-aware mAP@all and "
         "precision within a Hamming radius.")
-    p.add_argument("--dataset", nargs="+", choices=DATASETS,
-                   help="embedded datasets (default: both, unless --features is given)")
+    p.add_argument("--dataset", nargs="+", choices=(*DATASETS, *MOSAIC_DATASETS),
+                   help="embedded datasets (default: animals fashion, unless --features is "
+                   "given); the *-mosaics sets are multi-label (2x2 mosaics of the same "
+                   "images, zeroshash.datasets.load_mosaics)")
     p.add_argument("--features", metavar="FILE", help="your features (n, d)")
     p.add_argument("--labels", metavar="FILE", help="their labels, one per row")
     _add_word_vec_options(p)
@@ -251,7 +253,10 @@ def _add_demo(sub, common) -> None:
         help="zero-shot retrieval on the embedded datasets, printing a results table",
         description="Train on seen classes, query with images of unseen classes, and "
         "print unseen-class mAP@all, precision within Hamming radius 2 and fit time.")
-    p.add_argument("--dataset", nargs="+", choices=DATASETS, default=list(DATASETS))
+    p.add_argument("--dataset", nargs="+", choices=(*DATASETS, *MOSAIC_DATASETS),
+                   default=list(DATASETS),
+                   help="embedded datasets (default: animals fashion); the *-mosaics sets are "
+                   "multi-label (zeroshash.datasets.load_mosaics)")
     from .._registry import all_hashers
 
     _add_protocol_options(p, methods_help="registered hashers by label or name, "

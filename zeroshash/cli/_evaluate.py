@@ -27,6 +27,8 @@ from ._common import (
 )
 
 DATASETS = ("animals", "fashion")
+#: The multi-label mosaic sets (``zeroshash.datasets.load_mosaics``), for ``evaluate``.
+MOSAIC_DATASETS = ("animals-mosaics", "fashion-mosaics")
 #: The demo's rows unless ``--methods`` says otherwise: registry labels (see
 #: :func:`zeroshash.get_hasher`; any registered name or label is accepted).
 DEMO_METHODS = ("LSH", "PCAH", "ITQ", "ZSH", "DBQ")
@@ -62,7 +64,8 @@ def metric_lines(maps=DEFAULT_MAPS, radius: int = 2, generalised: bool = False) 
         parts.append("U: unseen-class queries; S: held-out seen-class queries (out of "
                      "training and of the database); U+S: both together; H: harmonic mean "
                      "of U and S")
-    parts.append("every query has relevant items (its class is in the database)")
+    parts.append("every query has relevant items (its class, or with multi-label data each "
+                 "of its labels, is in the database)")
     return parts
 
 
@@ -132,6 +135,14 @@ class Problem:
 def embedded_problem(name: str, specs) -> Problem:
     from .. import datasets
 
+    if name in MOSAIC_DATASETS:
+        needs_more = [spec.label for spec in specs if spec.input_kind == "patches"]
+        if needs_more:
+            raise UsageError(f"{', '.join(needs_more)} read(s) patch features, which the "
+                             f"mosaic sets do not have")
+        data = datasets.load_mosaics(name.split("-")[0])
+        return Problem(name, data.data, data.target, data.class_vector_dict,
+                       class_names=np.asarray(data.target_names), kind="CNN features")
     patches = any(spec.input_kind == "patches" for spec in specs)
     data = getattr(datasets, f"load_{name}")(patches=patches)
     return Problem(name, data.data, data.target, data.class_vector_dict,
@@ -163,7 +174,12 @@ def file_problem(args, specs) -> Problem:
 
 def _check_protocol(y: np.ndarray, n_unseen: int, per_class: int, name: str,
                     seen_per_class: int = 0) -> None:
-    classes, counts = np.unique(y, return_counts=True)
+    if y.ndim == 2:  # multi-label: images carrying each label
+        counts = y.sum(axis=0)
+        classes = np.flatnonzero(counts)
+        counts = counts[classes]
+    else:
+        classes, counts = np.unique(y, return_counts=True)
     if n_unseen < 1 or n_unseen >= classes.shape[0]:
         raise UsageError(f"--n-unseen must lie in 1..{classes.shape[0] - 1} for {name} "
                          f"({classes.shape[0]} classes); got {n_unseen}")
