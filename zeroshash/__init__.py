@@ -5,7 +5,7 @@ from importlib import import_module
 from ._alternating import OneHotFallbackWarning
 from ._bits import pack_bits, unpack_bits
 from ._registry import HasherSpec, all_hashers, get_hasher
-from .base import BaseHasher
+from .base import BaseHasher, multilabel_indicator
 from .hashers import (
     AsymmetricHasher,
     BiBranchHasher,
@@ -46,6 +46,7 @@ __all__ = [
     "all_hashers",
     "get_hasher",
     "load_model",
+    "multilabel_indicator",
     "pack_bits",
     "save_model",
     "unpack_bits",
