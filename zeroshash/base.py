@@ -243,7 +243,7 @@ def multilabel_indicator(label_sets, classes=None) -> tuple[np.ndarray, np.ndarr
         if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
             raise TypeError(
                 f"label_sets[{i}] is {labels!r}; each sample's labels are a collection "
-                "(set, list or tuple) of labels, e.g. {'dog'} rather than 'dog'"
+                f"(set, list or tuple) of labels, e.g. {{{labels!r}}} rather than {labels!r}"
             )
     binarizer = MultiLabelBinarizer(classes=None if classes is None else list(classes))
     if classes is not None:
