@@ -451,15 +451,19 @@ class BaseHasher(
         """A multi-label ``y`` checked (see "Multi-label y"): float64 0/1, ``classes_`` set."""
         name = type(self).__name__
         Y = y.toarray() if sparse.issparse(y) else np.asarray(y)
-        target = type_of_target(Y)
-        ones = (Y == 0) | (Y == 1) if Y.dtype.kind in "biuf" else np.zeros(Y.shape, bool)
-        if target != "multilabel-indicator" or not ones.all():
-            shown = np.unique(Y[~ones])[:5].tolist() if Y.dtype.kind in "biuf" else Y.dtype
+        if Y.dtype.kind == "O":  # numbers in an object array (a list of mixed ints)
+            try:
+                Y = Y.astype(np.float64)
+            except (TypeError, ValueError):
+                pass
+        numeric = Y.dtype.kind in "biuf"
+        ones = (Y == 0) | (Y == 1) if numeric else np.zeros(Y.shape, bool)
+        if not ones.all() or type_of_target(Y) != "multilabel-indicator":
+            shown = np.unique(Y[~ones])[:5].tolist() if numeric else f"dtype {Y.dtype}"
             raise ValueError(
                 f"y of shape {Y.shape} is read as a multi-label indicator matrix (n_samples, "
-                f"n_classes), which holds only 0 and 1; got {shown} (type_of_target: "
-                f"{target!r}). Build one from label sets with "
-                "zeroshash.multilabel_indicator"
+                f"n_classes), which holds only 0 and 1; got {shown}. Build one from label "
+                "sets with zeroshash.multilabel_indicator"
             )
         check_consistent_length(X, Y)
         if not self._multilabel:

@@ -85,11 +85,6 @@ class PartAlignHasher(SemanticKernelHasher):
       codes reconstruct the original features (the ``reconstruction_weight`` term).
     * Hash loss -> the discrete codes ``B`` and the quantisation terms ``||B - Phi_v
       P||^2`` (codes shared by the three views).
-    * Multi-label ``y`` (a 0/1 indicator matrix) -> a sample's semantic vector ``s_i``
-      is the mean of its labels' class vectors (as ZSH's target): it is the row of
-      ``S``, the regressor of the part-to-semantic maps and the source of the mixed
-      view's components ``mu_k + s_i U_k``. All three are computed once per distinct
-      label set. One label a sample gives the single-label fit, bit for bit.
     * Classification loss -> ridge regression of the class vectors on the codes
       (``semantic_projection_``), which is what lets codes place unseen classes by
       their word vectors; one-hot labels when no word vectors are given.
@@ -104,6 +99,12 @@ class PartAlignHasher(SemanticKernelHasher):
     its class vector); pixel-level reconstruction (features are reconstructed). The
     paper was read from its abstract and third-party summaries; its equations could
     not be checked, so the losses above are this module's, not transcriptions.
+
+    Multi-label ``y`` (a 0/1 indicator matrix): a sample's semantic vector ``s_i`` is
+    the mean of its labels' class vectors (as ZSH's target). It is the row of ``S``, the
+    regressor of the part-to-semantic maps and the source of the mixed view's components
+    ``mu_k + s_i U_k``; the last two are computed once per distinct label set. One label
+    a sample gives the single-label fit, bit for bit.
 
     Input: ``X`` may be 3-D ``(n_samples, n_patches, patch_dim)`` or 2-D flattened
     ``(n_samples, n_patches * patch_dim)``. For 2-D input, ``n_patches=None`` means
