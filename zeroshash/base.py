@@ -248,8 +248,8 @@ def multilabel_indicator(label_sets, classes=None) -> tuple[np.ndarray, np.ndarr
     binarizer = MultiLabelBinarizer(classes=None if classes is None else list(classes))
     if classes is not None:
         known = set(binarizer.classes)
-        unknown = sorted({repr(label) for labels in label_sets for label in labels} - {
-            repr(c) for c in known})
+        unknown = sorted({repr(label) for labels in label_sets for label in labels
+                          if label not in known})
         if unknown:
             raise ValueError(
                 f"label_sets hold label(s) not among classes: {', '.join(unknown[:10])}"
