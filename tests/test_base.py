@@ -237,6 +237,8 @@ def test_multilabel_indicator_from_label_sets():
     Y, classes = multilabel_indicator([{"dog"}, {"sky"}], classes=["sky", "cat", "dog"])
     np.testing.assert_array_equal(Y, [[0, 0, 1], [1, 0, 0]])  # the given column order
     assert classes.tolist() == ["sky", "cat", "dog"]
+    Y, _ = multilabel_indicator([{np.int64(1)}, [2, 1]], classes=[1, 2])  # by equality
+    np.testing.assert_array_equal(Y, [[1, 0], [1, 1]])
 
 
 @pytest.mark.parametrize(("label_sets", "classes", "exc", "match"), [
