@@ -349,3 +349,19 @@ def test_label_helpers_reduce_exactly_to_one_label_a_sample(seed, extra, k, r):
     single, multi = SharedLabels(y), SharedLabels(Y)
     np.testing.assert_array_equal(multi.matmul(A), single.matmul(A))
     assert multi.quadratic(A, B) == single.quadratic(A, B)
+
+
+def test_shared_labels_by_blocks_when_the_set_matrix_is_large(monkeypatch):
+    """Past SHARES_WORKING_MEMORY the g x g matrix is recomputed by blocks: same products."""
+    import zeroshash._solvers as solvers
+
+    rng = np.random.RandomState(0)
+    Y = random_indicator(rng, 50, 5)
+    A, B = rng.randn(50, 3), rng.randn(50, 3)
+    whole = SharedLabels(Y)
+    n_sets = len(np.unique(Y, axis=0))
+    monkeypatch.setattr(solvers, "SHARES_WORKING_MEMORY", 8 * 3 * n_sets)  # 3 rows a block
+    blocked = SharedLabels(Y)
+    assert whole._group_shares is not None and blocked._group_shares is None
+    np.testing.assert_allclose(blocked.matmul(A), whole.matmul(A), atol=1e-12)
+    assert blocked.quadratic(A, B) == pytest.approx(whole.quadratic(A, B), abs=1e-9)

@@ -38,6 +38,7 @@ import scipy.sparse
 
 __all__ = [
     "RidgeOnFeatures",
+    "SHARES_WORKING_MEMORY",
     "SharedLabels",
     "class_code_sweeps",
     "class_similarity_targets",
@@ -271,15 +272,23 @@ def shares_label(y: np.ndarray, rows=slice(None), cols=slice(None)) -> np.ndarra
     return y[rows] @ y[cols].T > 0
 
 
+#: Bytes up to which :class:`SharedLabels` keeps its (g x g) matrix of label sets that share
+#: a label; a larger one is recomputed by blocks of rows in each product (time for memory).
+SHARES_WORKING_MEMORY = 64 * 2**20
+
+
 class SharedLabels:
     """The pairwise relation "samples ``i`` and ``j`` share a label", ``H_ij`` in {0, 1}.
 
     For 1-D ``y`` it is "same class"; for a multi-label indicator, the label sets
     intersect (the convention of pairwise supervised hashing on NUS-WIDE, MIRFlickr and
     COCO). Each method maps ``H`` to its own similarity (+-1, or ``2 H - 1``). The n x n
-    matrix is never formed: :meth:`matmul` and :meth:`quadratic` work through the
-    distinct label sets (:func:`label_groups`), in O(n r + g^2 (k + r)) time and O(g^2)
-    memory for g distinct sets (for 1-D ``y``, g = k classes and no g x g matrix).
+    matrix is never formed: :meth:`matmul` and :meth:`quadratic` work through the g
+    distinct label sets (:func:`label_groups`), in O(n r) time for 1-D ``y`` (g = k
+    classes, nothing g x g) and O(n r + g^2 (k + r)) for an indicator. The g x g matrix
+    of sets that share a label is kept while it fits in :data:`SHARES_WORKING_MEMORY`
+    (64 MiB, g up to about 2,900) and otherwise recomputed by blocks of rows in each
+    product, so memory stays O(n + g k + 64 MiB) whatever g; the time grows as g^2.
     """
 
     def __init__(self, y: np.ndarray):
@@ -290,20 +299,35 @@ class SharedLabels:
         self._members = scipy.sparse.csr_array(
             (np.ones(n), (group, np.arange(n))), shape=(n_groups, n)
         )
-        # Which groups share a label (None for 1-D y: the identity, not formed).
-        self._group_shares = None if sets is None else (sets @ sets.T > 0).astype(np.float64)
+        self._sets = sets
+        # Which groups share a label, when kept whole (None for 1-D y: the identity).
+        self._group_shares = None
+        if sets is not None and 8 * n_groups**2 <= SHARES_WORKING_MEMORY:
+            self._group_shares = self._shares_block(slice(None))
+
+    def _shares_block(self, rows) -> np.ndarray:
+        return (self._sets[rows] @ self._sets.T > 0).astype(np.float64)
+
+    def _between_groups(self, sums: np.ndarray) -> np.ndarray:
+        """The group-level product: (sets sharing a label) @ ``sums``; as is for 1-D y."""
+        if self._sets is None:
+            return sums
+        if self._group_shares is not None:
+            return self._group_shares @ sums
+        g = self._sets.shape[0]
+        rows = max(1, SHARES_WORKING_MEMORY // (8 * g))
+        out = np.empty_like(sums)
+        for start in range(0, g, rows):
+            block = slice(start, start + rows)
+            out[block] = self._shares_block(block) @ sums
+        return out
 
     def matmul(self, A: np.ndarray) -> np.ndarray:
         """``H @ A`` for ``A`` of shape (n, r)."""
-        sums = self._members @ A
-        if self._group_shares is not None:
-            sums = self._group_shares @ sums
-        return self._members.T @ sums
+        return self._members.T @ self._between_groups(self._members @ A)
 
     def quadratic(self, V: np.ndarray, U: np.ndarray) -> float:
         """``tr(V^T H U)`` for ``V``, ``U`` of shape (n, r)."""
         V_sums = self._members @ V
         U_sums = V_sums if U is V else self._members @ U
-        if self._group_shares is not None:
-            U_sums = self._group_shares @ U_sums
-        return float(np.sum(V_sums * U_sums))
+        return float(np.sum(V_sums * self._between_groups(U_sums)))
