@@ -147,7 +147,8 @@ class CrossModalHasher(SemanticKernelHasher):
     labels' class vectors, so the graph's weights depend on the two samples' label
     *sets*, and everything above that was computed per class is computed per distinct
     label set (the graph's nodes; ``class_graph_`` and ``fusion_logits_`` then have one
-    row per set). One label a sample gives the single-label fit, bit for bit.
+    row per set, so memory and the model file grow as the square of the number of
+    distinct sets). One label a sample gives the single-label fit, bit for bit.
 
     Single-modality mode: with ``X_query=None``, ``fit`` uses ``X`` as both modalities
     (both encoders see the same features; the fusion is then the Kronecker square).
