@@ -32,3 +32,30 @@ def blob_problem() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     X = centres[y] + rng.randn(y.size, 20)
     word_vecs = centres[:, :3] + 0.1 * rng.randn(6, 3)
     return X, y, word_vecs
+
+
+def multilabel_problem(n: int = 240, seed: int = 0):
+    """Six classes in 20-d, each sample carrying one to three labels.
+
+    ``(X, Y, word_vecs)``: ``Y`` the (n, 6) 0/1 indicator (every row and column used),
+    ``X`` the mean of the sample's labels' centres plus noise, ``word_vecs`` 3-d class
+    vectors that mirror the centres, as in :func:`blob_problem`.
+    """
+    rng = np.random.RandomState(seed)
+    centres = rng.randn(6, 20) * 4
+    Y = np.zeros((n, 6), dtype=np.int64)
+    Y[np.arange(n), np.arange(n) % 6] = 1
+    extra = rng.rand(n, 6) < 0.2
+    Y[extra] = 1
+    X = (Y @ centres) / Y.sum(axis=1, keepdims=True) + rng.randn(n, 20)
+    word_vecs = centres[:, :3] + 0.1 * rng.randn(6, 3)
+    return X, Y, word_vecs
+
+
+def mean_hamming_by_shared_labels(codes: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+    """Mean Hamming distance over pairs that share a label, and over pairs that share none."""
+    codes = codes.astype(np.int64)
+    distance = codes.sum(1)[:, None] + codes.sum(1)[None, :] - 2 * codes @ codes.T
+    shares = (Y @ Y.T) > 0
+    off = ~np.eye(len(Y), dtype=bool)
+    return float(distance[shares & off].mean()), float(distance[~shares].mean())

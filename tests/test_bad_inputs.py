@@ -37,6 +37,22 @@ def zsh(**extra):
     return ZSHHasher(**fast_params(ZSH, **extra))
 
 
+def onehot(y, k=6):
+    return np.eye(k, dtype=np.uint8)[y]
+
+
+def with_entry(Y, row, col, value):
+    Y = Y.astype(np.float64)
+    Y[row, col] = value
+    return Y
+
+
+class OneLabelZSH(ZSHHasher):
+    """A hasher whose method is defined for one label a sample (none of the registry's is)."""
+
+    _multilabel = False
+
+
 def lsh(**extra):
     return LSHHasher(**{"bits": 8, "random_state": 0, **extra})
 
@@ -70,10 +86,33 @@ BAD_FIT = [
     pytest.param(zsh, lambda X, y, w: (X, y[:-1], w), ValueError,
                  "inconsistent numbers of samples", id="lengths"),
     pytest.param(zsh, lambda X, y, w: (X, None, w), ValueError, "requires y", id="no-y"),
-    pytest.param(zsh, lambda X, y, w: (X, np.c_[y, y], w), ValueError, "1d array",
-                 id="2-D-y"),
+    pytest.param(zsh, lambda X, y, w: (X, np.c_[y, y], w), ValueError,
+                 r"multi-label indicator matrix .* holds only 0 and 1", id="2-D-y"),
     pytest.param(zsh, lambda X, y, w: (X, y + 0.5, w), ValueError, "Unknown label type",
                  id="continuous-y"),
+    # Multi-label y: a 0/1 indicator matrix, validated before any work.
+    pytest.param(zsh, lambda X, y, w: (X, with_entry(onehot(y), 3, 2, 2), w), ValueError,
+                 r"holds only 0 and 1; got \[2\.0\]", id="indicator-2"),
+    pytest.param(zsh, lambda X, y, w: (X, with_entry(onehot(y), 3, 2, 0.5), w), ValueError,
+                 r"holds only 0 and 1; got \[0\.5\]", id="indicator-fraction"),
+    pytest.param(zsh, lambda X, y, w: (X, with_entry(onehot(y), 3, y[3], 0), w), ValueError,
+                 r"1 sample\(s\) with no label \(rows 3\)", id="indicator-unlabelled-row"),
+    pytest.param(zsh, lambda X, y, w: (X, onehot(y)[:-1], w), ValueError,
+                 "inconsistent numbers of samples", id="indicator-lengths"),
+    pytest.param(zsh, lambda X, y, w: (X, [{int(c)} for c in y], w), TypeError,
+                 "y holds sets of labels; .* zeroshash.multilabel_indicator",
+                 id="label-sets"),
+    pytest.param(zsh, lambda X, y, w: (X, [[int(c)] * (1 + i % 2) for i, c in enumerate(y)], w),
+                 TypeError, "ragged sequence .* zeroshash.multilabel_indicator",
+                 id="ragged-label-lists"),
+    pytest.param(lambda: OneLabelZSH(**fast_params(ZSH)),
+                 lambda X, y, w: (X, onehot(y), w), ValueError,
+                 "OneLabelZSH does not support multi-label y: its method is defined for one "
+                 "label per sample only", id="indicator-unsupported"),
+    pytest.param(lambda: get_hasher("dbq").estimator(bits=8, unlabeled_label=-1),
+                 lambda X, y, w: (X, onehot(y)), ValueError,
+                 "unlabeled_label=-1 marks unlabelled rows by a label value",
+                 id="indicator-dbq-unlabeled_label"),
     pytest.param(lsh, lambda X, y, w: (X[:, :, None],), ValueError, "dim 3", id="3-D-X"),
     pytest.param(lsh, lambda X, y, w: (np.full(X.shape, "a"),), ValueError,
                  "could not convert string to float", id="strings-X"),

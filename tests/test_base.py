@@ -1,4 +1,6 @@
-"""The base class's encoding by blocks of rows (zeroshash/base.py, "Encoding in chunks").
+"""The base class's encoding by blocks of rows (zeroshash/base.py, "Encoding in chunks"),
+and its multi-label y ("Multi-label y"; the per-hasher checks are in tests/test_common.py,
+the refusals in tests/test_bad_inputs.py).
 
 Every registered hasher gives the same codes whether ``X`` is encoded whole or in many
 blocks (a tiny ``working_memory`` forces them), its ``_project`` never sees more rows
@@ -10,10 +12,11 @@ import math
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import sklearn
 import test_common as common
 
-from zeroshash import all_hashers, pack_bits
+from zeroshash import ZSHHasher, all_hashers, multilabel_indicator, pack_bits
 from zeroshash.base import ENCODE_WORKING_MEMORY
 
 SPECS = all_hashers()
@@ -224,3 +227,69 @@ def test_data_frames_are_validated_whole_then_projected_by_blocks(blobs):
         with pytest.raises(ValueError, match="feature names should match"):
             hasher.encode(frame.rename(columns={"f0": "g0"}))
     assert max(seen) == 11
+
+
+# -- multi-label y ------------------------------------------------------------------------
+def test_multilabel_indicator_from_label_sets():
+    Y, classes = multilabel_indicator([{"dog", "grass"}, ("sky",), ["dog"]])
+    np.testing.assert_array_equal(Y, [[1, 1, 0], [0, 0, 1], [1, 0, 0]])
+    assert Y.dtype == np.uint8 and classes.tolist() == ["dog", "grass", "sky"]
+    Y, classes = multilabel_indicator([{"dog"}, {"sky"}], classes=["sky", "cat", "dog"])
+    np.testing.assert_array_equal(Y, [[0, 0, 1], [1, 0, 0]])  # the given column order
+    assert classes.tolist() == ["sky", "cat", "dog"]
+    Y, _ = multilabel_indicator([{np.int64(1)}, [2, 1]], classes=[1, 2])  # by equality
+    np.testing.assert_array_equal(Y, [[1, 0], [1, 1]])
+
+
+@pytest.mark.parametrize(("label_sets", "classes", "exc", "match"), [
+    (["dog", {"sky"}], None, TypeError, r"label_sets\[0\] is 'dog'; .* \{'dog'\}"),
+    ([{"dog"}, 3], None, TypeError, r"label_sets\[1\] is 3"),
+    ([{"dog"}, {"okapi"}], ["dog", "sky"], ValueError, "not among classes: 'okapi'"),
+])
+def test_multilabel_indicator_refuses(label_sets, classes, exc, match):
+    with pytest.raises(exc, match=match):
+        multilabel_indicator(label_sets, classes=classes)
+
+
+def test_multilabel_fit_looks_word_vectors_up_by_class_name(blobs):
+    """classes_ are the column indices; class_embeddings maps named vectors onto them."""
+    from zeroshash.semantics import class_embeddings
+
+    X, y, word_vecs = blobs
+    names = np.array(["ant", "bee", "cat", "dog", "eel", "fox"])
+    label_sets = [{names[c], names[(c + 1) % 6]} if i % 3 == 0 else {names[c]}
+                  for i, c in enumerate(y)]
+    Y, classes = multilabel_indicator(label_sets)
+    by_name = dict(zip(names, word_vecs))
+    params = {"bits": 16, "n_anchors": 30, "max_iter": 3, "random_state": 0}
+    named = ZSHHasher(**params).fit(X, Y, class_embeddings(by_name, classes))
+    by_row = ZSHHasher(**params).fit(X, Y, word_vecs)  # one row per column, in order
+    np.testing.assert_array_equal(named.classes_, np.arange(6))
+    np.testing.assert_array_equal(named.encode(X), by_row.encode(X))
+    as_sparse = ZSHHasher(**params).fit(X, sp.csr_matrix(Y), word_vecs)
+    np.testing.assert_array_equal(as_sparse.encode(X), by_row.encode(X))
+
+
+def test_empty_indicator_columns_are_classes_absent_from_the_fit(blobs):
+    # A zero-shot training split of an indicator: the unseen labels' columns are empty.
+    X, y, word_vecs = blobs
+    Y = np.eye(6, dtype=np.uint8)[y]
+    seen = y != 2
+    params = {"bits": 16, "n_anchors": 30, "max_iter": 3, "random_state": 0}
+    with_empty = ZSHHasher(**params).fit(X[seen], Y[seen], word_vecs)  # rows picked by label
+    np.testing.assert_array_equal(with_empty.classes_, [0, 1, 3, 4, 5])
+    dropped = ZSHHasher(**params).fit(X[seen], Y[seen][:, [0, 1, 3, 4, 5]],
+                                      word_vecs[[0, 1, 3, 4, 5]])
+    single = ZSHHasher(**params).fit(X[seen], y[seen], word_vecs)
+    np.testing.assert_array_equal(with_empty.encode(X), dropped.encode(X))
+    np.testing.assert_array_equal(with_empty.encode(X), single.encode(X))
+    by_dict = ZSHHasher(**params).fit(X[seen], Y[seen], dict(enumerate(word_vecs)))
+    np.testing.assert_array_equal(by_dict.encode(X), single.encode(X))
+
+
+def test_unsupervised_hashers_ignore_multilabel_y(blobs):
+    X, y, _ = blobs
+    Y = np.eye(6, dtype=np.uint8)[y]
+    for spec in all_hashers(supervised=False):
+        hasher = spec.estimator(**common.fast_params(spec))
+        np.testing.assert_array_equal(hasher.fit(X, Y).encode(X), hasher.fit(X).encode(X))

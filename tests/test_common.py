@@ -11,8 +11,9 @@ import zlib
 
 import numpy as np
 import pytest
-from _helpers import assert_non_increasing
+from _helpers import assert_non_increasing, mean_hamming_by_shared_labels, multilabel_problem
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from threadpoolctl import threadpool_limits
 
 from zeroshash import OneHotFallbackWarning, all_hashers, pack_bits
 from zeroshash._alternating import AlternatingKernelHasher
@@ -236,3 +237,93 @@ def test_bad_word_vectors_are_refused_before_any_work(spec, blobs, case):
     with pytest.raises(ValueError, match=case[2]):
         hasher.fit(X, y, case[1](word_vecs))
     assert not [k for k in vars(hasher) if k.endswith("_") and not k.startswith("_")]
+
+
+# -- multi-label y ----------------------------------------------------------------------------
+MULTILABEL = all_hashers(multilabel=True)
+ML_IDS = [s.name for s in MULTILABEL]
+ML_BITS = {"dbq": 8}  # 2 bits a direction, at most n_components=4 directions
+
+
+def test_every_supervised_hasher_takes_multilabel_y():
+    # Each states what multi-label y means for its method (see README, "Multi-label data").
+    assert [s.name for s in MULTILABEL] == [s.name for s in all_hashers(supervised=True)]
+
+
+def fit_labels(spec, X, y, word_vecs, **extra):
+    """One seeded fit on one BLAS thread (bit-for-bit comparisons); ``extra`` where it applies."""
+    names = spec.estimator().get_params()
+    hasher = spec.estimator(**fast_params(spec, **{k: v for k, v in extra.items() if k in names}))
+    with threadpool_limits(limits=1):
+        return hasher.fit(X, y, word_vecs if spec.uses_word_vecs else None)
+
+
+@pytest.fixture(scope="module")
+def multilabel():
+    return multilabel_problem()
+
+
+@pytest.mark.parametrize("spec", MULTILABEL, ids=ML_IDS)
+def test_multilabel_codes_bring_samples_that_share_a_label_closer(spec, multilabel):
+    X, Y, word_vecs = multilabel
+    hasher = fit_labels(spec, X, Y, word_vecs, bits=ML_BITS.get(spec.name, 16), max_iter=5,
+                        n_anchors=40, n_labeled=120)
+    np.testing.assert_array_equal(hasher.classes_, np.arange(Y.shape[1]))
+    sharing, disjoint = mean_hamming_by_shared_labels(hasher.transform(X), Y)
+    assert sharing < 0.8 * disjoint, (sharing, disjoint)
+
+
+@pytest.mark.parametrize("spec", MULTILABEL, ids=ML_IDS)
+@pytest.mark.parametrize("with_word_vecs", [False, True])
+def test_one_hot_indicator_is_the_single_label_fit_bit_for_bit(spec, blobs, with_word_vecs):
+    """The multi-label definitions reduce exactly -- the same arithmetic -- to one label."""
+    if with_word_vecs and not spec.uses_word_vecs:
+        pytest.skip("no word vectors")
+    X, y, word_vecs = blobs
+    word_vecs = word_vecs if with_word_vecs else None
+    single = fit_labels(spec, X, y, word_vecs)
+    multi = fit_labels(spec, X, np.eye(6, dtype=np.uint8)[y], word_vecs)
+    np.testing.assert_array_equal(multi.encode(X), single.encode(X))
+    for name in spec.fitted_attributes:
+        np.testing.assert_array_equal(getattr(multi, name), getattr(single, name), err_msg=name)
+
+
+# Fitted histories that the method guarantees never to increase (COSDISH's objective_ is
+# that of approximate block solvers, documented as not monotone).
+MONOTONE = ("objective_", "label_objective_", "quantization_loss_")
+
+
+@pytest.mark.parametrize("spec", MULTILABEL, ids=ML_IDS)
+def test_multilabel_objectives_never_increase(spec, multilabel):
+    X, Y, word_vecs = multilabel
+    hasher = fit_labels(spec, X, Y, word_vecs, bits=ML_BITS.get(spec.name, 16),
+                        n_anchors=60, max_iter=8, tol=0.0)
+    histories = [name for name in MONOTONE if hasattr(hasher, name) and spec.name != "cosdish"]
+    for name in histories:
+        assert_non_increasing(getattr(hasher, name))
+    if spec.name == "ksh":  # greedy bits: the kept solution never scores below the spectral one
+        assert np.all(hasher.scores_ >= hasher.spectral_scores_)
+    assert histories or spec.name in ("ksh", "cosdish")
+
+
+# Where the method reads labels only through "shares a label" (pairwise methods), the
+# mean of the labels' class vectors (equal vectors for the merged classes) or a
+# within-class scatter, labels that always occur together are one class. Not so for
+# SDH and BiBranch (each label is a regression target of its own), nor Asymmetric (each
+# label has a class code of its own).
+MERGE = [s for s in MULTILABEL if s.name in
+         ("ksh", "cosdish", "zsh", "dbq", "part_align", "cross_modal")]
+
+
+@pytest.mark.parametrize("spec", MERGE, ids=[s.name for s in MERGE])
+def test_labels_that_always_occur_together_act_as_one_class(spec, blobs):
+    X, y, word_vecs = blobs
+    # Class 0 becomes the pair of labels {0, 1} with equal class vectors; class c > 0 is
+    # label c + 1.
+    Y = np.zeros((len(y), 7), dtype=np.uint8)
+    Y[np.arange(len(y)), y + 1] = 1
+    Y[y == 0, 0] = 1
+    paired = np.vstack([word_vecs[:1], word_vecs])
+    single = fit_labels(spec, X, y, word_vecs)
+    multi = fit_labels(spec, X, Y, paired)
+    np.testing.assert_array_equal(multi.encode(X), single.encode(X))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _helpers import multilabel_problem
 from sklearn.exceptions import NotFittedError
 from test_common import fast_params
 
@@ -99,6 +100,17 @@ def test_every_registered_hasher_round_trips_bit_identically(spec, blobs, tmp_pa
     assert manifest["params"] == hasher.get_params(deep=False)
     stored = set(manifest["attributes"]) | {e["name"] for e in manifest["arrays"]}
     assert stored == set(fitted_state(hasher))
+
+
+MULTILABEL = all_hashers(multilabel=True)
+
+
+@pytest.mark.parametrize("spec", MULTILABEL, ids=[s.name for s in MULTILABEL])
+def test_multilabel_fit_round_trips_bit_identically(spec, tmp_path):
+    data = multilabel_problem()
+    hasher = fit(spec, data, y=data[1])
+    assert_same_model(round_trip(hasher, tmp_path / "ml.npz"), hasher, spec, data)
+    np.testing.assert_array_equal(load_model(tmp_path / "ml.npz").classes_, np.arange(6))
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=NAMES)

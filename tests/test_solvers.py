@@ -10,13 +10,19 @@ from hypothesis import strategies as st
 
 from zeroshash._solvers import (
     RidgeOnFeatures,
+    SharedLabels,
     class_code_sweeps,
     class_similarity_targets,
     dcc_update,
     gram,
     itq_rotation,
+    label_groups,
+    label_indicator,
+    label_weights,
     procrustes_rotation,
     ridge,
+    sample_targets,
+    shares_label,
     sign,
 )
 
@@ -293,3 +299,69 @@ def test_class_similarity_targets_properties(seed, k, margin):
     np.testing.assert_array_equal(np.diag(T), 1.0)
     assert np.all(np.abs(T) <= 1.0)
     np.testing.assert_allclose(T[off], np.clip(cosine[off] - used, -1.0, 1.0), atol=1e-12)
+
+
+# -- the label helpers --------------------------------------------------------------------
+def random_indicator(rng, n, k):
+    """A float64 0/1 indicator with at least one label a row."""
+    Y = (rng.rand(n, k) < 0.3).astype(np.float64)
+    Y[np.arange(n), rng.randint(k, size=n)] = 1.0
+    return Y
+
+
+@FAST
+@given(seeds, st.integers(1, 30), st.integers(1, 6), st.integers(1, 4))
+def test_label_helpers_against_dense_oracles(seed, n, k, r):
+    rng = np.random.RandomState(seed)
+    Y = random_indicator(rng, n, k)
+    V, A, B = rng.randn(k, 3), rng.randn(n, r), rng.randn(n, r)
+    H = np.array([[bool(set(np.flatnonzero(a)) & set(np.flatnonzero(b))) for b in Y] for a in Y])
+    np.testing.assert_array_equal(shares_label(Y), H)
+    rows, cols = rng.randint(n, size=4), rng.randint(n, size=3)
+    np.testing.assert_array_equal(shares_label(Y, rows, cols), H[rows][:, cols])
+    shared = SharedLabels(Y)
+    np.testing.assert_allclose(shared.matmul(A), H @ A, atol=1e-12)
+    assert shared.quadratic(A, B) == pytest.approx(np.trace(A.T @ H @ B), abs=1e-9)
+    means = np.array([V[np.flatnonzero(row)].mean(axis=0) for row in Y])
+    np.testing.assert_allclose(sample_targets(Y, V), means, atol=1e-12)
+    np.testing.assert_allclose(label_weights(Y, k).sum(axis=1), 1.0)
+    group, sets = label_groups(Y)
+    np.testing.assert_array_equal(sets[group], Y)  # each sample's group is its label set
+    assert len(np.unique(sets, axis=0)) == len(sets)
+
+
+@FAST
+@given(seeds, st.integers(0, 30), st.integers(2, 6), st.integers(1, 4))
+def test_label_helpers_reduce_exactly_to_one_label_a_sample(seed, extra, k, r):
+    """A one-hot indicator gives bit for bit what its 1-D y gives (same arithmetic)."""
+    rng = np.random.RandomState(seed)
+    n = k + extra
+    y = rng.permutation(np.arange(n) % k)  # every class present
+    Y, V, A, B = np.eye(k)[y], rng.randn(k, 3), rng.randn(n, r), rng.randn(n, r)
+    np.testing.assert_array_equal(label_indicator(y, k), Y)
+    np.testing.assert_array_equal(label_weights(Y, k), label_weights(y, k))
+    np.testing.assert_array_equal(sample_targets(Y, V), sample_targets(y, V))
+    np.testing.assert_array_equal(shares_label(Y, slice(None), [0, 1]),
+                                  shares_label(y, slice(None), [0, 1]))
+    group, sets = label_groups(Y)
+    np.testing.assert_array_equal(group, y)  # one-hot rows come in class order
+    np.testing.assert_array_equal(sets, np.eye(k))
+    single, multi = SharedLabels(y), SharedLabels(Y)
+    np.testing.assert_array_equal(multi.matmul(A), single.matmul(A))
+    assert multi.quadratic(A, B) == single.quadratic(A, B)
+
+
+def test_shared_labels_by_blocks_when_the_set_matrix_is_large(monkeypatch):
+    """Past SHARES_WORKING_MEMORY the g x g matrix is recomputed by blocks: same products."""
+    import zeroshash._solvers as solvers
+
+    rng = np.random.RandomState(0)
+    Y = random_indicator(rng, 50, 5)
+    A, B = rng.randn(50, 3), rng.randn(50, 3)
+    whole = SharedLabels(Y)
+    n_sets = len(np.unique(Y, axis=0))
+    monkeypatch.setattr(solvers, "SHARES_WORKING_MEMORY", 8 * 3 * n_sets)  # 3 rows a block
+    blocked = SharedLabels(Y)
+    assert whole._group_shares is not None and blocked._group_shares is None
+    np.testing.assert_allclose(blocked.matmul(A), whole.matmul(A), atol=1e-12)
+    assert blocked.quadratic(A, B) == pytest.approx(whole.quadratic(A, B), abs=1e-9)

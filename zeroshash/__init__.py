@@ -6,7 +6,7 @@ from ._alternating import OneHotFallbackWarning
 from ._bits import pack_bits, unpack_bits
 from ._config import config_context, get_config, set_config
 from ._registry import HasherSpec, all_hashers, get_hasher
-from .base import BaseHasher
+from .base import BaseHasher, multilabel_indicator
 from .hashers import (
     AsymmetricHasher,
     BiBranchHasher,
@@ -49,6 +49,7 @@ __all__ = [
     "get_config",
     "get_hasher",
     "load_model",
+    "multilabel_indicator",
     "pack_bits",
     "save_model",
     "set_config",

@@ -68,7 +68,8 @@ projection_ : ndarray of shape (n_anchors_used + 1, bits)
     The hash function's ``P`` (last row multiplies the bias).""",
     "classes_": """\
 classes_ : ndarray of shape (n_classes,)
-    The training classes, sorted.""",
+    The training classes, sorted; for a multi-label indicator ``y``, its column
+    indices ``0 .. n_classes - 1``.""",
     "alternation_attributes": """\
 n_iter_ : int
     Iterations run.

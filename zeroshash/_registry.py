@@ -2,8 +2,8 @@
 
 A new hasher is registered here and nowhere else: the command line, the benchmarks and
 the common tests all read :func:`all_hashers`. The traits come from the class itself
-(its ``_requires_y``, ``_uses_word_vecs``, ``_input_kind``, ``_asymmetric`` and
-``_fitted_attributes``), so they cannot disagree with what the estimator does.
+(its ``_requires_y``, ``_uses_word_vecs``, ``_multilabel``, ``_input_kind``,
+``_asymmetric`` and ``_fitted_attributes``), so they cannot disagree with what the estimator does.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ class HasherSpec:
     def uses_word_vecs(self) -> bool:
         """Whether ``fit`` embeds classes by word vectors (``word_vecs``)."""
         return bool(self.estimator._uses_word_vecs)
+
+    @property
+    def multilabel(self) -> bool:
+        """Whether ``fit`` accepts a multi-label ``y`` (a 0/1 indicator matrix)."""
+        return bool(self.estimator()._requires_y and self.estimator._multilabel)
 
     @property
     def input_kind(self) -> str:
@@ -125,13 +130,14 @@ def all_hashers(
     uses_word_vecs: bool | None = None,
     input_kind: str | None = None,
     asymmetric: bool | None = None,
+    multilabel: bool | None = None,
 ) -> list[HasherSpec]:
     """Every registered hasher, optionally only those with the given traits.
 
     Parameters
     ----------
     family : {"unsupervised", "supervised", "zero-shot"} or None, default=None
-    supervised, uses_word_vecs, asymmetric : bool or None, default=None
+    supervised, uses_word_vecs, asymmetric, multilabel : bool or None, default=None
         Keep only hashers whose trait has this value (None: any).
     input_kind : {"features", "patches", "two_modalities"} or None, default=None
 
@@ -147,18 +153,20 @@ def all_hashers(
     ['zsh', 'bibranch', 'part_align', 'cross_modal', 'asymmetric']
     >>> [spec.label for spec in all_hashers(input_kind="patches")]
     ['PartAlign']
+    >>> len(all_hashers(multilabel=True)) == len(all_hashers(supervised=True))
+    True
     """
     if family is not None and family not in _FAMILIES:
         raise ValueError(f"family must be one of {_FAMILIES}; got {family!r}")
     if input_kind is not None and input_kind not in _INPUT_KINDS:
         raise ValueError(f"input_kind must be one of {_INPUT_KINDS}; got {input_kind!r}")
     for key, value in (("supervised", supervised), ("uses_word_vecs", uses_word_vecs),
-                       ("asymmetric", asymmetric)):
+                       ("asymmetric", asymmetric), ("multilabel", multilabel)):
         # A truthy string would match nothing and return an empty list, silently.
         if value is not None and not isinstance(value, (bool, np.bool_)):
             raise ValueError(f"{key} must be True, False or None; got {value!r}")
     wanted = {"family": family, "supervised": supervised, "uses_word_vecs": uses_word_vecs,
-              "input_kind": input_kind, "asymmetric": asymmetric}
+              "input_kind": input_kind, "asymmetric": asymmetric, "multilabel": multilabel}
     return [
         spec for spec in _REGISTRY
         if all(value is None or getattr(spec, key) == value for key, value in wanted.items())

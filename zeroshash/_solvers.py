@@ -12,22 +12,46 @@
 * :func:`class_code_sweeps` -- exact single-flip coordinate descent for class codes
   whose inner products should reproduce a class-similarity target, with
   :func:`class_similarity_targets` building that target from class vectors.
+
+The training labels as the methods read them, single- and multi-label alike (``y`` is
+the 1-D class indices, or the (n, k) float64 0/1 indicator of a multi-label fit; see
+:mod:`zeroshash.base`, "Multi-label y"). Each reduces exactly -- the same arithmetic --
+to the single-label computation for 1-D ``y``:
+
+* :func:`label_indicator` -- the (n, k) 0/1 label matrix (one-hot rows for 1-D ``y``):
+  what classification terms regress onto;
+* :func:`label_weights` -- the indicator with each row divided by its label count, so
+  ``label_weights(y) @ V`` is the mean of each sample's labels' class vectors;
+* :func:`sample_targets` -- that mean, each sample's semantic target (``V[y]`` for 1-D);
+* :func:`label_groups` -- the distinct label sets and each sample's set (the classes for
+  1-D ``y``): the groups within which every sample has the same labels;
+* :func:`shares_label` and :class:`SharedLabels` -- the pairwise relation "shares a
+  label" (``H_ij = 1`` where the label sets of ``i`` and ``j`` intersect; same class for
+  1-D ``y``): a block of it, and an operator never formed as an n x n matrix.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 
 __all__ = [
     "RidgeOnFeatures",
+    "SHARES_WORKING_MEMORY",
+    "SharedLabels",
     "class_code_sweeps",
     "class_similarity_targets",
     "dcc_update",
     "gram",
     "itq_rotation",
+    "label_groups",
+    "label_indicator",
+    "label_weights",
     "procrustes_rotation",
     "ridge",
+    "sample_targets",
+    "shares_label",
     "sign",
 ]
 
@@ -187,3 +211,123 @@ def class_similarity_targets(V: np.ndarray, margin) -> tuple[np.ndarray, float]:
     T = np.clip(cosine - margin, -1.0, 1.0)
     np.fill_diagonal(T, 1.0)
     return T, margin
+
+
+# -- labels ------------------------------------------------------------------------------
+def label_indicator(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """The (n, n_classes) float64 0/1 label matrix: one-hot rows for 1-D ``y``."""
+    if y.ndim == 2:
+        return y
+    return np.eye(n_classes)[y]
+
+
+def label_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
+    """The label matrix with rows summing to 1: ``1 / |labels of i|`` on each label of ``i``.
+
+    ``label_weights(y, k) @ V`` is the mean of each sample's labels' rows of ``V``. For 1-D
+    ``y`` (one label a sample) it is the one-hot matrix itself.
+    """
+    Y = label_indicator(y, n_classes)
+    if y.ndim == 1:
+        return Y
+    return Y / Y.sum(axis=1, keepdims=True)
+
+
+def sample_targets(y: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Each sample's semantic target: the mean of its labels' class vectors (rows of ``V``).
+
+    ``V[y]`` for 1-D ``y``; for a multi-label indicator, ``label_weights(y) @ V`` -- the
+    ZSH paper's target for an image of several labels (MIRFlickr). Not renormalised: the
+    mean of unit vectors is shorter where the labels disagree.
+    """
+    if y.ndim == 1:
+        return V[y]
+    return label_weights(y, V.shape[0]) @ V
+
+
+def label_groups(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct label sets and each sample's one: ``(group (n,), sets (g, k))``.
+
+    Samples of one group carry exactly the same labels, so anything that depends on a
+    sample only through its labels is computed once a group. For 1-D ``y`` the groups
+    are the classes: ``(y, None)`` (``sets`` is then the identity, not formed). For an
+    indicator, the sets are its distinct rows (float64 0/1) in *decreasing*
+    lexicographic order, so that one-hot rows come in class order (``e_0`` first) and
+    a one-hot indicator gives exactly the groups of its 1-D ``y``.
+    """
+    if y.ndim == 1:
+        return y, None
+    sets, group = np.unique(y, axis=0, return_inverse=True)
+    last = sets.shape[0] - 1
+    return last - group.ravel(), sets[::-1]
+
+
+def shares_label(y: np.ndarray, rows=slice(None), cols=slice(None)) -> np.ndarray:
+    """Whether samples ``rows`` and ``cols`` share a label: ``H[rows][:, cols]``, bool.
+
+    Same class for 1-D ``y``; for a multi-label indicator, label sets that intersect.
+    """
+    if y.ndim == 1:
+        return y[rows][:, None] == y[cols][None, :]
+    return y[rows] @ y[cols].T > 0
+
+
+#: Bytes up to which :class:`SharedLabels` keeps its (g x g) matrix of label sets that share
+#: a label; a larger one is recomputed by blocks of rows in each product (time for memory).
+SHARES_WORKING_MEMORY = 64 * 2**20
+
+
+class SharedLabels:
+    """The pairwise relation "samples ``i`` and ``j`` share a label", ``H_ij`` in {0, 1}.
+
+    For 1-D ``y`` it is "same class"; for a multi-label indicator, the label sets
+    intersect (the convention of pairwise supervised hashing on NUS-WIDE, MIRFlickr and
+    COCO). Each method maps ``H`` to its own similarity (+-1, or ``2 H - 1``). The n x n
+    matrix is never formed: :meth:`matmul` and :meth:`quadratic` work through the g
+    distinct label sets (:func:`label_groups`), in O(n r) time for 1-D ``y`` (g = k
+    classes, nothing g x g) and O(n r + g^2 (k + r)) for an indicator. The g x g matrix
+    of sets that share a label is kept while it fits in :data:`SHARES_WORKING_MEMORY`
+    (64 MiB, g up to about 2,900) and otherwise recomputed by blocks of rows in each
+    product, so memory stays O(n + g k + 64 MiB) whatever g; the time grows as g^2.
+    """
+
+    def __init__(self, y: np.ndarray):
+        group, sets = label_groups(y)
+        n = y.shape[0]
+        n_groups = int(group.max()) + 1 if sets is None else sets.shape[0]
+        # (groups, n) membership: for 1-D y exactly the transposed one-hot label matrix.
+        self._members = scipy.sparse.csr_array(
+            (np.ones(n), (group, np.arange(n))), shape=(n_groups, n)
+        )
+        self._sets = sets
+        # Which groups share a label, when kept whole (None for 1-D y: the identity).
+        self._group_shares = None
+        if sets is not None and 8 * n_groups**2 <= SHARES_WORKING_MEMORY:
+            self._group_shares = self._shares_block(slice(None))
+
+    def _shares_block(self, rows) -> np.ndarray:
+        return (self._sets[rows] @ self._sets.T > 0).astype(np.float64)
+
+    def _between_groups(self, sums: np.ndarray) -> np.ndarray:
+        """The group-level product: (sets sharing a label) @ ``sums``; as is for 1-D y."""
+        if self._sets is None:
+            return sums
+        if self._group_shares is not None:
+            return self._group_shares @ sums
+        g = self._sets.shape[0]
+        rows = max(1, SHARES_WORKING_MEMORY // (8 * g))
+        out = np.empty_like(sums)
+        for start in range(0, g, rows):
+            block = slice(start, start + rows)
+            out[block] = self._shares_block(block) @ sums
+        return out
+
+    def matmul(self, A: np.ndarray) -> np.ndarray:
+        """``H @ A`` for ``A`` of shape (n, r)."""
+        return self._members.T @ self._between_groups(self._members @ A)
+
+    def quadratic(self, V: np.ndarray, U: np.ndarray) -> float:
+        """``tr(V^T H U)`` for ``V``, ``U`` of shape (n, r)."""
+        V_sums = self._members @ V
+        U_sums = V_sums if U is V else self._members @ U
+        return float(np.sum(V_sums * self._between_groups(U_sums)))

@@ -6,7 +6,9 @@ Contract
     Learn a hash function. Unsupervised hashers ignore ``y`` and ``word_vecs``;
     supervised ones learn from the labels ``y`` of *seen* classes and, where the
     method embeds classes semantically, from ``word_vecs`` (see
-    :func:`zeroshash.semantics.class_embeddings` for the accepted forms).
+    :func:`zeroshash.semantics.class_embeddings` for the accepted forms). ``y`` is one
+    label per sample, or -- for the hashers whose method defines it (``_multilabel``)
+    -- a 0/1 indicator matrix of several labels per sample (see "Multi-label y").
 ``decision_function(X)``
     The real-valued projections, shape ``(n_samples, bits)``, before the sign.
 ``transform(X)``
@@ -24,6 +26,29 @@ class attributes -- ``_requires_y``, ``_uses_word_vecs``, ``_input_kind``,
 (:func:`zeroshash.all_hashers`) reads them. Hashers whose database codes
 are not the query hash function (asymmetric methods) keep ``transform`` as the
 function for *new* items and add their own database-side method.
+
+Multi-label y
+-------------
+A ``y`` of shape ``(n_samples, n_classes)`` with ``n_classes >= 2`` is a label
+indicator matrix (scikit-learn's ``"multilabel-indicator"``; :func:`multilabel_indicator`
+builds one from label sets): ``Y[i, c] = 1`` where sample ``i`` carries label ``c``.
+It is validated here, once, before any work: values other than 0/1, a sample with no
+label (it has neither a semantic target nor a similar sample), lengths that disagree
+with ``X`` and a hasher whose method does not define multi-label learning
+(``_multilabel`` False; its ``_multilabel_refusal`` says why) are each a ValueError.
+``classes_`` is then the indices of the columns some sample carries -- all of them,
+``np.arange(n_classes)`` (scikit-learn's convention for indicators), unless some column
+is empty, as the unseen labels' columns are in a zero-shot training split: those
+classes are absent from the fit, as a label absent from a 1-D ``y`` is. Word vectors are
+looked up by column index: an array with one row per column (or one per class of
+``classes_``), or ``class_embeddings(source, classes)`` with
+the class names that :func:`multilabel_indicator` returned, which turns a dict, a
+``KeyedVectors`` or a file keyed by name into that array. ``_fit`` receives the
+indicator as a float64 0/1 matrix (single-label ``y`` stays the 1-D class indices), and
+the hashers read it through the shared label helpers of :mod:`zeroshash._solvers`
+(:func:`~zeroshash._solvers.sample_targets`,
+:func:`~zeroshash._solvers.label_indicator`, :class:`~zeroshash._solvers.SharedLabels`),
+each of which reduces exactly to the single-label computation for one-hot rows.
 
 Encoding in chunks
 ------------------
@@ -67,6 +92,7 @@ from numbers import Integral, Real
 import numpy as np
 import sklearn
 from joblib import effective_n_jobs
+from scipy import sparse
 from sklearn import get_config
 from sklearn.base import (
     BaseEstimator,
@@ -74,10 +100,11 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.utils import gen_batches
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import Interval, InvalidParameterError
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -90,7 +117,7 @@ from ._bits import MAX_BITS, pack_bits
 from ._config import get_config as zeroshash_config
 from .semantics import class_embeddings
 
-__all__ = ["ENCODE_WORKING_MEMORY", "BaseHasher", "fit_threads"]
+__all__ = ["ENCODE_WORKING_MEMORY", "BaseHasher", "fit_threads", "multilabel_indicator"]
 
 #: MiB that one block's largest intermediate may take when ``decision_function``,
 #: ``transform`` and ``encode`` work through X by blocks of rows (see "Encoding in
@@ -175,6 +202,98 @@ def all_or_nothing(estimator):
         raise
 
 
+def multilabel_indicator(label_sets, classes=None) -> tuple[np.ndarray, np.ndarray]:
+    """The 0/1 indicator matrix of label sets, for a multi-label ``fit``.
+
+    Built on scikit-learn's :class:`~sklearn.preprocessing.MultiLabelBinarizer`.
+
+    Parameters
+    ----------
+    label_sets : iterable of iterables of labels
+        The labels of each sample, e.g. ``[{"dog", "grass"}, {"sky"}]``. A sample's
+        labels are a collection (set, list, tuple), never a bare ``str`` (whose
+        characters would be read as labels).
+    classes : array-like of shape (n_classes,), default=None
+        The classes, in column order; every label must be one of them (a class no
+        sample carries gives a column of zeros, which ``fit`` refuses). None: the
+        sorted labels that occur.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_classes), dtype uint8
+        ``Y[i, c] = 1`` where sample ``i`` carries ``classes[c]``.
+    classes : ndarray of shape (n_classes,)
+        The label of each column. Hashers fitted on ``Y`` store ``classes_ =
+        np.arange(n_classes)`` (the column indices); look word vectors up by these
+        names with ``zeroshash.semantics.class_embeddings(word_vecs, classes)``.
+
+    Raises
+    ------
+    TypeError
+        If a sample's labels are a ``str`` or not a collection.
+    ValueError
+        If a label is not among the given ``classes``.
+
+    Examples
+    --------
+    >>> from zeroshash import multilabel_indicator
+    >>> Y, classes = multilabel_indicator([{"dog", "grass"}, {"sky"}, {"dog"}])
+    >>> Y
+    array([[1, 1, 0],
+           [0, 0, 1],
+           [1, 0, 0]], dtype=uint8)
+    >>> classes
+    array(['dog', 'grass', 'sky'], dtype=object)
+    """
+    label_sets = list(label_sets)
+    for i, labels in enumerate(label_sets):
+        if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+            raise TypeError(
+                f"label_sets[{i}] is {labels!r}; each sample's labels are a collection "
+                f"(set, list or tuple) of labels, e.g. {{{labels!r}}} rather than {labels!r}"
+            )
+    binarizer = MultiLabelBinarizer(classes=None if classes is None else list(classes))
+    if classes is not None:
+        known = set(binarizer.classes)
+        unknown = sorted({repr(label) for labels in label_sets for label in labels
+                          if label not in known})
+        if unknown:
+            raise ValueError(
+                f"label_sets hold label(s) not among classes: {', '.join(unknown[:10])}"
+                + (" ..." if len(unknown) > 10 else "")
+            )
+    Y = binarizer.fit_transform(label_sets).astype(np.uint8)
+    return Y, np.asarray(binarizer.classes_, dtype=object)
+
+
+def _is_multilabel(y) -> bool:
+    """True for a 2-D ``y`` of at least 2 columns (dense or sparse): an indicator matrix."""
+    if sparse.issparse(y):
+        return len(y.shape) == 2 and y.shape[1] > 1
+    if isinstance(y, (list, tuple)) and any(isinstance(e, (set, frozenset)) for e in y):
+        raise TypeError(
+            "y holds sets of labels; give multi-label y as a 0/1 indicator matrix of shape "
+            "(n_samples, n_classes): zeroshash.multilabel_indicator(label_sets) builds one"
+        )
+    shape = getattr(y, "shape", None)
+    if shape is not None:
+        return len(shape) == 2 and shape[1] > 1
+    try:
+        shape = np.asarray(y).shape
+    except ValueError:  # ragged nested lists: label sets of different sizes
+        raise TypeError(
+            "y is a ragged sequence (label lists of different lengths?); give multi-label y "
+            "as a 0/1 indicator matrix of shape (n_samples, n_classes): "
+            "zeroshash.multilabel_indicator(label_sets) builds one"
+        ) from None
+    return len(shape) == 2 and shape[1] > 1
+
+
+def _listed(indices, limit: int = 10) -> str:
+    indices = np.asarray(indices).tolist()
+    return ", ".join(map(str, indices[:limit])) + (" ..." if len(indices) > limit else "")
+
+
 class BaseHasher(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
 ):
@@ -208,6 +327,10 @@ class BaseHasher(
     #: True where the database side has codes of its own (learned for the training rows)
     #: beside the query hash function ``transform``.
     _asymmetric: bool = False
+    #: True where the method defines its mathematics for a multi-label ``y`` (an indicator
+    #: matrix); the others refuse one, with ``_multilabel_refusal`` as the reason.
+    _multilabel: bool = False
+    _multilabel_refusal: str = "its method is defined for one label per sample only"
     #: The fitted state: every attribute ``fit`` sets (besides ``n_features_in_`` and
     #: ``feature_names_in_``). Model files store exactly these.
     _fitted_attributes: tuple = ()
@@ -252,8 +375,12 @@ class BaseHasher(
         ----------
         X : array-like of shape (n_samples, n_features)
             Training features (for zero-shot use: images of *seen* classes only).
-        y : array-like of shape (n_samples,), default=None
+        y : array-like of shape (n_samples,) or (n_samples, n_classes), default=None
             Class labels. Required by supervised hashers, ignored by unsupervised ones.
+            A 0/1 indicator matrix of shape (n_samples, n_classes) gives several labels
+            per sample (multi-label; :func:`zeroshash.multilabel_indicator` builds one
+            from label sets) to the hashers whose method defines it; the others refuse
+            it with a ValueError saying why. ``classes_`` is then the column indices.
         word_vecs : array-like, dict, KeyedVectors, callable, str or Path, default=None
             Semantic class vectors (hashers that use them only): an array with one row
             per class of ``np.unique(y)`` in that order, or one row per integer label
@@ -263,7 +390,10 @@ class BaseHasher(
             up the same way); or a callable ``label -> vector``. See
             :func:`zeroshash.semantics.class_embeddings`. Hashers without a semantic side
             ignore it, with a warning. Giving both this argument and a constructor
-            parameter ``word_vecs`` is an error.
+            parameter ``word_vecs`` is an error. With a multi-label indicator ``y`` the
+            classes are its column indices: an array then has one row per column, and
+            ``zeroshash.semantics.class_embeddings(source, classes)`` looks up the class
+            names that :func:`zeroshash.multilabel_indicator` returned.
 
         Returns
         -------
@@ -306,7 +436,9 @@ class BaseHasher(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
         X = self._validate_X(X, reset=True)
-        if self._requires_y:
+        if self._requires_y and _is_multilabel(y):
+            y = self._validate_multilabel(X, y)
+        elif self._requires_y:
             y = column_or_1d(y, warn=True)
             check_consistent_length(X, y)
             check_classification_targets(y)
@@ -325,6 +457,45 @@ class BaseHasher(
             )
         return X, y
 
+    def _validate_multilabel(self, X, y) -> np.ndarray:
+        """A multi-label ``y`` checked (see "Multi-label y"): float64 0/1, ``classes_`` set."""
+        name = type(self).__name__
+        Y = y.toarray() if sparse.issparse(y) else np.asarray(y)
+        if Y.dtype.kind == "O":  # numbers in an object array (a list of mixed ints)
+            try:
+                Y = Y.astype(np.float64)
+            except (TypeError, ValueError):
+                pass
+        numeric = Y.dtype.kind in "biuf"
+        ones = (Y == 0) | (Y == 1) if numeric else np.zeros(Y.shape, bool)
+        if not ones.all() or type_of_target(Y) != "multilabel-indicator":
+            shown = np.unique(Y[~ones])[:5].tolist() if numeric else f"dtype {Y.dtype}"
+            raise ValueError(
+                f"y of shape {Y.shape} is read as a multi-label indicator matrix (n_samples, "
+                f"n_classes), which holds only 0 and 1; got {shown}. Build one from label "
+                "sets with zeroshash.multilabel_indicator"
+            )
+        check_consistent_length(X, Y)
+        if not self._multilabel:
+            raise ValueError(
+                f"{name} does not support multi-label y: {self._multilabel_refusal}. Give "
+                "one label per sample (a 1-D y), or use a hasher that supports it (see the "
+                "README, 'Multi-label data')"
+            )
+        unlabelled = np.flatnonzero(~Y.any(axis=1))
+        if unlabelled.size:
+            raise ValueError(
+                f"y has {unlabelled.size} sample(s) with no label (rows {_listed(unlabelled)}): "
+                "a sample without labels has no semantic target and no similar sample; drop "
+                "these rows"
+            )
+        # Columns no sample carries are classes absent from this fit (the unseen labels
+        # of a zero-shot split): as with a 1-D y, classes_ holds the labels present.
+        carried = np.flatnonzero(Y.any(axis=0))
+        self.classes_ = carried if carried.size < Y.shape[1] else np.arange(Y.shape[1])
+        return np.ascontiguousarray(Y[:, carried] if carried.size < Y.shape[1] else Y,
+                                    dtype=np.float64)
+
     def _resolve_class_vectors(self, word_vecs):
         """Class vectors as an (n_classes, d) float64 array, or None (one-hot mode)."""
         init_vecs = getattr(self, "word_vecs", None)
@@ -339,7 +510,11 @@ class BaseHasher(
 
     @abstractmethod
     def _fit(self, X, y, class_vectors):
-        """Fit on validated data. ``y`` holds class indices into ``classes_`` (or None)."""
+        """Fit on validated data.
+
+        ``y`` holds class indices into ``classes_`` (1-D), or for a multi-label fit the
+        (n_samples, n_classes) float64 0/1 indicator, or None.
+        """
 
     # -- encoding -------------------------------------------------------------------------
     @abstractmethod

@@ -237,3 +237,26 @@ def test_bad_parameters(blobs, params):
     X, y, _ = blobs
     with pytest.raises(InvalidParameterError):
         AsymmetricHasher(**{**SMALL, **params}).fit(X, y)
+
+
+def test_multilabel_objective_is_the_documented_one():
+    """Multi-label: S_ij = +1 where the label sets intersect, each code tied to the mean
+    of its labels' class codes -- evaluated with S formed densely."""
+    from _helpers import multilabel_problem
+
+    X, Y, word_vecs = multilabel_problem(n=120)
+    ah = AsymmetricHasher(bits=12, n_anchors=30, max_iter=6, tol=0.0, random_state=0)
+    ah.fit(X, Y, word_vecs)
+    n, r = X.shape[0], ah.bits
+    U = project_rbf(X, ah.anchors_, ah.bandwidth_, ah.projection_)
+    V, Z = _pm(ah.database_codes_), _pm(ah.class_codes_)
+    S = np.where(Y @ Y.T > 0, 1.0, -1.0)
+    mean_codes = (Y / Y.sum(axis=1, keepdims=True)) @ Z
+    dense = (
+        np.sum((U @ V.T - r * S) ** 2) / n
+        + ah.nu * np.sum((V - U) ** 2)
+        + ah.class_code_weight * np.sum((V - mean_codes) ** 2)
+        + ah.nu * ah.hash_ridge * np.sum(ah.projection_**2)
+    )
+    np.testing.assert_allclose(ah.objective_[-1], dense, rtol=1e-10)
+    assert_non_increasing(ah.objective_)

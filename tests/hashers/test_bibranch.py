@@ -141,3 +141,16 @@ def test_bad_parameters(blobs, params, match):
     X, y, word_vecs = blobs
     with pytest.raises(InvalidParameterError, match=match):
         BiBranchHasher(**params).fit(X, y, word_vecs)
+
+
+def test_multilabel_tie_pulls_each_code_to_each_of_its_labels_class_codes():
+    """The tie term: sum_i sum_{c in labels(i)} ||b_i - c_c||^2 / |labels(i)|."""
+    rng = np.random.RandomState(0)
+    B, C = np.sign(rng.randn(30, 8)), np.sign(rng.randn(4, 8))
+    Y = (rng.rand(30, 4) < 0.4).astype(np.float64)
+    Y[np.arange(30), np.arange(30) % 4] = 1.0
+    expected = sum(np.sum((B[i] - C[c]) ** 2) / Y[i].sum()
+                   for i in range(30) for c in np.flatnonzero(Y[i]))
+    assert BiBranchHasher._class_tie(B, C, Y) == pytest.approx(expected, rel=1e-12)
+    y = np.arange(30) % 4  # one label a sample: ||B - C[y]||^2
+    assert BiBranchHasher._class_tie(B, C, y) == np.sum((B - C[y]) ** 2)

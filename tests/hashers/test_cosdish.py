@@ -166,3 +166,17 @@ def test_bad_parameters(blobs, params, match):
     X, y, _ = blobs
     with pytest.raises(InvalidParameterError, match=match):
         COSDISHHasher(**params).fit(X, y)
+
+
+def test_multilabel_similarity_and_loss_are_shares_a_label():
+    """S_ij = +1 where the label sets intersect: the sampled block and the loss over all
+    pairs (computed through the distinct label sets) against S formed densely."""
+    from _helpers import multilabel_problem
+
+    _, Y, _ = multilabel_problem(n=60)
+    Y = Y.astype(np.float64)
+    S = np.where(Y @ Y.T > 0, 1.0, -1.0)
+    omega = np.array([3, 17, 40])
+    np.testing.assert_array_equal(sampled_similarity(Y, omega), S[:, omega])
+    B = np.where(np.random.RandomState(0).randn(60, 8) >= 0, 1.0, -1.0)
+    assert pairwise_loss(B, Y) == np.sum((8 * S - B @ B.T) ** 2)

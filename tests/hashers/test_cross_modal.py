@@ -183,3 +183,18 @@ def test_failed_fit_leaves_the_model_as_it_was(pairs):
         cmh.fit(X[:, :5], y, word_vecs, X_query=np.full_like(S, np.nan))
     assert cmh.n_features_in_ == 20
     np.testing.assert_array_equal(cmh.transform(X), before)
+
+
+def test_multilabel_graph_is_over_the_distinct_label_sets():
+    """Multi-label: a sample's semantic vector is the mean of its labels' vectors, so the
+    graph's nodes are the distinct label sets."""
+    from _helpers import multilabel_problem
+
+    X, Y, word_vecs = multilabel_problem(n=120)
+    cmh = CrossModalHasher(bits=16, n_anchors=30, max_iter=4, random_state=0)
+    cmh.fit(X, Y, word_vecs, X_query=X[:, ::-1])
+    n_sets = len(np.unique(Y, axis=0))
+    assert cmh.class_graph_.shape == (n_sets, n_sets)
+    assert cmh.fusion_logits_.shape == (n_sets, 16)
+    np.testing.assert_allclose(np.diag(cmh.class_graph_), 1.0)
+    assert_non_increasing(cmh.objective_)

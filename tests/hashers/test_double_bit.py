@@ -159,3 +159,29 @@ def test_beats_itq_and_pcah_on_unseen_classes(loader):
     scores = {row["method"]: row for row in rows}
     assert scores["DBQ"]["map"] > max(scores["ITQ"]["map"], scores["PCAH"]["map"]) + 0.02
     assert scores["DBQ"]["precision_r"] >= scores["ITQ"]["precision_r"]
+
+
+def test_multilabel_within_class_scatter_is_copy_weighted():
+    """Each sample counts in each of its classes with weight 1 / |labels| (class means
+    weighted alike): the directions against an explicit weighted-copies oracle."""
+    from scipy.linalg import eigh
+
+    from zeroshash.hashers._double_bit import within_class_directions
+
+    rng = np.random.RandomState(0)
+    Z = rng.randn(80, 6)
+    Z -= Z.mean(axis=0)
+    Y = (rng.rand(80, 4) < 0.4).astype(np.float64)
+    Y[np.arange(80), np.arange(80) % 4] = 1.0
+    within = np.zeros((6, 6))
+    for c in range(4):  # the copies of class c, each with its sample's weight
+        w = Y[:, c] / Y.sum(axis=1)
+        mean = (w @ Z) / w.sum()
+        within += ((Z - mean) * w[:, None]).T @ (Z - mean)
+    within /= 80
+    total = Z.T @ Z / 80
+    _, vectors = eigh(total, within + 0.5 * np.trace(total) / 6 * np.eye(6))
+    expected = vectors[:, ::-1][:, :3]
+    got = within_class_directions(Z, Y, 3, 0.5)
+    signs = np.sign(np.sum(expected * got, axis=0))
+    np.testing.assert_allclose(got, expected * signs, atol=1e-10)

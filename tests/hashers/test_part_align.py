@@ -244,3 +244,23 @@ def test_objective_matches_independent_formula(patches, monkeypatch):
     )
     assert h.n_views_ == 2
     assert h.objective_[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_multilabel_alignment_is_computed_once_per_label_set():
+    """The part-to-semantic maps read a sample's labels only through its semantic vector
+    (the mean of its labels' class vectors): grouping samples by label set gives the maps
+    of a regression on every sample's own vector."""
+    from zeroshash._solvers import label_groups, label_weights, sample_targets
+
+    rng = np.random.RandomState(0)
+    n, p, d = 40, 3, 5
+    Y = (rng.rand(n, 4) < 0.4).astype(np.float64)
+    Y[np.arange(n), np.arange(n) % 4] = 1.0
+    C = rng.randn(4, 6)
+    patches, part_of = rng.randn(n * p, d), rng.randint(2, size=(n, p))
+    centers = rng.randn(2, d)
+    h = PartAlignHasher(semantic_ridge=0.3)
+    group, sets = label_groups(Y)
+    grouped = h._semantic_maps(patches, part_of, group, label_weights(sets, 4) @ C, centers)
+    per_sample = h._semantic_maps(patches, part_of, np.arange(n), sample_targets(Y, C), centers)
+    np.testing.assert_allclose(grouped, per_sample, atol=1e-10)

@@ -97,3 +97,16 @@ def test_bad_parameters(blobs, params, match):
     X, y, _ = blobs
     with pytest.raises(InvalidParameterError, match=match):
         SDHHasher(**params).fit(X, y)
+
+
+def test_multilabel_codes_predict_every_label():
+    """Multi-label: the codes regress onto the 0/1 indicator, so B W recovers the labels."""
+    from _helpers import multilabel_problem
+
+    X, Y, _ = multilabel_problem()
+    sdh = SDHHasher(bits=32, n_anchors=60, random_state=0).fit(X, Y)
+    assert sdh.classifier_.shape == (32, Y.shape[1])
+    B = 2.0 * sdh.transform(X) - 1.0
+    predicted = B @ sdh.classifier_ > 0.5
+    assert np.mean(predicted == Y.astype(bool)) > 0.9
+    assert_non_increasing(sdh.objective_)

@@ -134,3 +134,21 @@ def test_matches_literal_transcription_of_published_code(blobs):
                                 / ref["sigma2"]), np.ones((len(X), 1))]) @ ref["P"] >= 0)
     assert (ours == theirs).mean() > 0.99
     np.testing.assert_allclose(np.abs(zsh.rotation_), np.abs(ref["R"]), atol=1e-6)
+
+
+def test_multilabel_target_is_the_mean_of_the_labels_word_vectors(blobs):
+    """The paper's multi-label target: a sample labelled {a, b} is fitted exactly as a
+    sample of a class whose word vector is the mean of a's and b's."""
+    X, y, word_vecs = blobs
+    two = np.arange(len(y)) % 4 == 0  # these samples also carry the next class
+    Y = np.eye(6, dtype=np.uint8)[y]
+    Y[two, (y[two] + 1) % 6] = 1
+    # Single-label twin: each pair (c, c+1) is a class of its own, vector the mean.
+    pair_vecs = 0.5 * word_vecs + 0.5 * np.roll(word_vecs, -1, axis=0)
+    y_twin = np.where(two, 6 + y, y)
+    params = {"bits": 16, "n_anchors": 40, "max_iter": 5, "normalize_word_vecs": False,
+              "random_state": 0}
+    multi = ZSHHasher(**params).fit(X, Y, word_vecs)
+    twin = ZSHHasher(**params).fit(X, y_twin, np.vstack([word_vecs, pair_vecs]))
+    np.testing.assert_array_equal(multi.encode(X), twin.encode(X))
+    np.testing.assert_array_equal(multi.objective_, twin.objective_)

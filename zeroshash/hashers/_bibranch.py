@@ -17,7 +17,10 @@ from .._solvers import (
     class_code_sweeps,
     class_similarity_targets,
     dcc_update,
+    label_indicator,
+    label_weights,
     ridge,
+    sample_targets,
     sign,
 )
 from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT
@@ -104,6 +107,15 @@ class BiBranchHasher(SemanticKernelHasher):
     margin loss. Only the visual branch encodes images (``transform``); the semantic
     branch gives class codes (:meth:`encode_classes`), e.g. for unseen classes from
     their word vectors.
+
+    Multi-label ``y`` (a 0/1 indicator matrix): ``Y`` in the classification term is that
+    indicator (the codes predict every label), and the tie becomes
+    ``sum_i sum_{c in labels(i)} ||b_i - c_c||^2 / |labels(i)|``: each image's code is
+    pulled towards each of its labels' class codes with weight ``1 / |labels|`` (so
+    the B-step pulls it to their mean, and the C-step stays exact: it is linear in
+    ``C``). Codes start from ``B = sign`` of that mean (``sign(0) = +1``). ``n_c``
+    stays ``n / k``, the tie's weights summing to ``n``. One label a sample gives the
+    single-label fit, bit for bit.
 
     With no word vectors, ``V`` is the one-hot label matrix: ``T`` is then the
     identity (shifted by ``margin``), nothing semantic transfers to unseen classes,
@@ -213,6 +225,7 @@ class BiBranchHasher(SemanticKernelHasher):
         "class_encoder_", "class_codes_", "class_vectors_", "similarity_targets_", "margin_",
         "classifier_", "decoder_",
     )
+    _multilabel = True
 
     def __init__(
         self, bits: int = 64, *,
@@ -227,12 +240,23 @@ class BiBranchHasher(SemanticKernelHasher):
         self._store_params(locals())
 
     # -- the fit ------------------------------------------------------------------------
+    @staticmethod
+    def _class_tie(B, C, y):
+        """``sum_i sum_{c in labels(i)} ||b_i - c_c||^2 / |labels(i)|`` (``||B - Y C||^2``)."""
+        if y.ndim == 1:
+            return np.sum((B - C[y]) ** 2)
+        weights = label_weights(y, C.shape[0])
+        return float(
+            np.sum(B**2) - 2.0 * np.sum(B * (weights @ C))
+            + weights.sum(axis=0) @ np.sum(C**2, axis=1)
+        )
+
     def _objective(self, s):
         r = s.B.shape[1]
         B, C = s.B, s.C
         return float(
             self.nu * (np.sum((B - s.PhiP) ** 2) + self.hash_ridge * np.sum(s.P**2))
-            + self.class_code_weight * np.sum((B - C[s.y]) ** 2)
+            + self.class_code_weight * self._class_tie(B, C, s.y)
             + self.classification_weight
             * (np.sum((s.Y - B @ s.G) ** 2) + self.semantic_ridge * np.sum(s.G**2))
             + self.reconstruction_weight
@@ -248,7 +272,7 @@ class BiBranchHasher(SemanticKernelHasher):
         n, r = X.shape[0], self.bits
         V = self._class_targets(class_vectors)
         T, margin = class_similarity_targets(V, self.margin)
-        Y = np.eye(k)[y]
+        Y = label_indicator(y, k)
 
         # Visual reconstruction target: centred, rows of mean squared norm r.
         Xc = np.asarray(X, dtype=np.float64) - X.mean(axis=0, dtype=np.float64)
@@ -260,7 +284,8 @@ class BiBranchHasher(SemanticKernelHasher):
 
         # Initial class codes: random hyperplanes on the class vectors (semantics kept).
         C = sign(V @ rng.standard_normal((V.shape[1], r)))
-        s = SimpleNamespace(y=y, Y=Y, V=V, T=T, Xc=Xc, n_c=n / k, B=C[y], C=C)
+        s = SimpleNamespace(y=y, Y=Y, V=V, T=T, Xc=Xc, n_c=n / k, B=sign(sample_targets(y, C)),
+                            C=C)
 
         def continuous_steps():
             """Exact ridge updates of P, G, D (given B) and U (given C)."""
@@ -274,7 +299,7 @@ class BiBranchHasher(SemanticKernelHasher):
             # B-step: ||B [sqrt(w_cls) G, sqrt(w_rec) D]||^2 - 2 tr(B^T Q), exact DCC.
             Q = (
                 self.nu * s.PhiP
-                + self.class_code_weight * s.C[y]
+                + self.class_code_weight * sample_targets(y, s.C)
                 + self.classification_weight * Y @ s.G.T
                 + self.reconstruction_weight * Xc @ s.D.T
             )
@@ -283,8 +308,11 @@ class BiBranchHasher(SemanticKernelHasher):
             s.B = dcc_update(s.B, Q, W, n_sweeps=self.n_sweeps)
             # C-step: ||B - Y C||^2 = const - 2 tr(C^T Y^T B) (rows of C have norm^2 r),
             # and likewise for ||C - V U||^2, so both enter through M.
-            class_sums = np.zeros((k, r))
-            np.add.at(class_sums, y, s.B)
+            if y.ndim == 1:
+                class_sums = np.zeros((k, r))
+                np.add.at(class_sums, y, s.B)
+            else:  # each label's codes, weighted 1 / |labels| (the tie's weights)
+                class_sums = label_weights(y, k).T @ s.B
             M = self.class_code_weight * class_sums + s.n_c * self.class_encoder_weight * (
                 V @ s.U
             )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from numbers import Integral
 
 import numpy as np
-import scipy.sparse
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
 from .._docstrings import fill_doc
 from .._principal import centred_product
-from .._solvers import RidgeOnFeatures
+from .._solvers import RidgeOnFeatures, SharedLabels, shares_label
 from ..base import POSITIVE, POSITIVE_INT, BaseHasher
 
 __all__ = ["COSDISHHasher"]
@@ -22,12 +21,13 @@ _TIE = 1e-5
 
 
 def sampled_similarity(y, omega, balanced=False):
-    """Columns ``omega`` of the pairwise similarity: ``S[i, j] = +1`` same class, else -1.
+    """Columns ``omega`` of the pairwise similarity: ``S[i, j] = +1`` where ``i`` and ``j``
+    share a label (same class for 1-D ``y``), else -1.
 
     ``balanced`` gives the published code's reweighting instead: +1 for similar pairs and
     ``-r`` for dissimilar ones, ``r = #similar / #dissimilar`` over the sampled block.
     """
-    same = y[:, None] == y[omega][None, :]
+    same = shares_label(y, slice(None), omega)
     if not balanced:
         return np.where(same, 1.0, -1.0)
     n_same = np.count_nonzero(same)
@@ -110,12 +110,16 @@ def omega_update(S_omega, S_gamma, B_gamma, bits):
     return B_omega
 
 
-def pairwise_loss(B, y):
-    """``||q S - B B^T||_F^2`` over all training pairs (S in {-1, +1}), in O(n q^2)."""
+def pairwise_loss(B, y, shared=None):
+    """``||q S - B B^T||_F^2`` over all training pairs (S in {-1, +1}), never n x n.
+
+    ``S = 2 H - 1`` with ``H`` "shares a label" (:class:`~zeroshash._solvers.SharedLabels`):
+    O(n q^2) for 1-D ``y``, plus O(g^2 q) for the g distinct label sets of a multi-label
+    ``y``. ``shared``: ``SharedLabels(y)``, if already built.
+    """
     n, q = B.shape
-    onehot = scipy.sparse.csr_array((np.ones(n), (y, np.arange(n))), shape=(int(y.max()) + 1, n))
-    class_sums = onehot @ B
-    trace_SBB = 2.0 * np.sum(class_sums**2) - np.sum(B.sum(axis=0) ** 2)
+    shared = SharedLabels(y) if shared is None else shared
+    trace_SBB = 2.0 * shared.quadratic(B, B) - np.sum(B.sum(axis=0) ** 2)
     BtB = B.T @ B
     return float(q * q * n * n - 2.0 * q * trace_SBB + np.sum(BtB**2))
 
@@ -126,6 +130,7 @@ def cosdish_codes(y, bits, n_columns, max_iter, n_sweeps, rng, balanced=False):
     m = min(n_columns, n)
     B = np.where(rng.standard_normal((n, bits)) >= 0, 1.0, -1.0)
     losses = []
+    shared = SharedLabels(y)
     for _ in range(max_iter):
         omega = rng.choice(n, size=m, replace=False)
         gamma = np.setdiff1d(np.arange(n), omega)
@@ -135,7 +140,7 @@ def cosdish_codes(y, bits, n_columns, max_iter, n_sweeps, rng, balanced=False):
             B_omega = omega_update(S_omega, S_gamma, B[gamma], bits)
             B[omega] = B_omega
             B[gamma] = gamma_update(S_gamma, B_omega, B[gamma])
-        losses.append(pairwise_loss(B, y))
+        losses.append(pairwise_loss(B, y, shared))
     return B, np.asarray(losses)
 
 
@@ -171,6 +176,11 @@ class COSDISHHasher(BaseHasher):
       then into choosing half of a set of points with the least spread around their
       centroid, solved by a 2-approximation; each bit of ``B_Omega`` comes out
       balanced (:func:`balanced_bqp`, the published ``Solve.m``).
+
+    Multi-label ``y`` (a 0/1 indicator matrix): ``S_ij = +1`` where samples ``i`` and
+    ``j`` share at least one label, -1 otherwise (how the paper builds ``S`` for
+    NUS-WIDE); ``balanced_similarity`` reweights that ``S`` the same way. The solver is
+    unchanged, and one label a sample gives the single-label fit, bit for bit.
 
     Only the training codes are learned this way; the paper then trains one classifier
     per bit as the hash function. This class uses the published code's: features
@@ -275,6 +285,7 @@ class COSDISHHasher(BaseHasher):
         "balanced_similarity": ["boolean"],
     }
     _requires_y = True
+    _multilabel = True
 
     _linear_projection = True
 

@@ -6,6 +6,7 @@ from numbers import Real
 from types import SimpleNamespace
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import _fit_context
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval
@@ -15,7 +16,15 @@ from .._alternating import SemanticKernelHasher
 from .._docstrings import fill_doc, query_side
 from .._kernel_map import bandwidth_from_sq_distances, fit_anchor_map, project_rbf
 from .._principal import principal_directions
-from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
+from .._solvers import (
+    RidgeOnFeatures,
+    dcc_update,
+    label_groups,
+    label_weights,
+    ridge,
+    sample_targets,
+    sign,
+)
 from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT, BaseHasher
 
 __all__ = ["CrossModalHasher"]
@@ -133,6 +142,14 @@ class CrossModalHasher(SemanticKernelHasher):
       edge maps through the same CNN (``load_animals(edges=True).edge_data``), a
       stand-in for sketches, not sketches.
 
+    Multi-label ``y`` (a 0/1 indicator matrix): a sample's semantic vector -- the row of
+    ``Y`` the codes reconstruct, and what the graph compares -- is the mean of its
+    labels' class vectors, so the graph's weights depend on the two samples' label
+    *sets*, and everything above that was computed per class is computed per distinct
+    label set (the graph's nodes; ``class_graph_`` and ``fusion_logits_`` then have one
+    row per set, so memory and the model file grow as the square of the number of
+    distinct sets). One label a sample gives the single-label fit, bit for bit.
+
     Single-modality mode: with ``X_query=None``, ``fit`` uses ``X`` as both modalities
     (both encoders see the same features; the fusion is then the Kronecker square).
     With no word vectors, ``Y`` is the one-hot label matrix (the graph is then uniform
@@ -170,7 +187,8 @@ class CrossModalHasher(SemanticKernelHasher):
         Ridge on each encoder's ``P`` relative to ``nu``.
     heat_bandwidth : float or None, default=None
         ``t`` of the class graph's heat kernel; None: mean squared distance between
-        distinct class vectors.
+        distinct class vectors (between the label sets' mean vectors for multi-label
+        ``y``).
     %(normalize_word_vecs)s
     %(max_iter)s
     %(tol)s
@@ -193,9 +211,12 @@ class CrossModalHasher(SemanticKernelHasher):
     semantic_projection_ : ndarray of shape (bits, d)
         ``W``, reconstructing class vectors from codes (the generative decoder).
     fusion_logits_ : ndarray of shape (n_classes, bits)
-        The fusion branch's output ``A_hat F U`` for each class (one row per class).
+        The fusion branch's output ``A_hat F U`` for each class (one row per class;
+        for multi-label ``y``, one row per distinct label set, in decreasing
+        lexicographic order of the rows of ``y``: class order for one-hot rows).
     class_graph_ : ndarray of shape (n_classes, n_classes)
-        Heat-kernel weights between classes (self-loops 1).
+        Heat-kernel weights between classes (self-loops 1); between the distinct label
+        sets for multi-label ``y``.
     heat_bandwidth_ : float
     class_vectors_ : ndarray of shape (n_classes, d)
         The class vectors used (normalised if asked), or the identity in one-hot mode.
@@ -248,6 +269,7 @@ class CrossModalHasher(SemanticKernelHasher):
         "semantic_projection_", "fusion_logits_", "class_graph_", "heat_bandwidth_",
         "class_vectors_",
     )
+    _multilabel = True
 
     def __init__(
         self, bits: int = 64, *,
@@ -269,8 +291,9 @@ class CrossModalHasher(SemanticKernelHasher):
         ----------
         X : array-like of shape (n_samples, n_features)
             Database-modality training features (images of *seen* classes).
-        y : array-like of shape (n_samples,)
-            Class labels, shared by the two rows of each pair.
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, shared by the two rows of each pair; or a 0/1 indicator
+            matrix of several labels per pair (multi-label, see the class docstring).
         word_vecs : array-like, dict, KeyedVectors or callable, default=None
             Semantic class vectors (see :meth:`BaseHasher.fit`); None (and none given
             to the constructor) means one-hot labels.
@@ -300,12 +323,15 @@ class CrossModalHasher(SemanticKernelHasher):
     def _fusion_gram(self, X, S, y, graph):
         """Class-level graph-convolved fused features: their Gram (c x c) and class counts.
 
+        ``y`` indexes the rows of ``graph``: the classes, or for multi-label y the
+        distinct label sets (the graph's nodes then).
+
         Row ``i`` of ``A_hat F`` is ``d_a^-1/2 sum_b K[a, b] d_b^-1/2 sum_{j in b} F_j``
         for ``a = y_i``, with ``d_a = sum_b K[a, b] n_b``; the per-class sum of
         Kronecker products ``sum_j [z_j, 1] (x) [s_j, 1]`` is the flattened class
         cross-moment matrix ``Z_b^T S_b``.
         """
-        n_classes = self.classes_.shape[0]
+        n_classes = graph.shape[0]
         k = max(1, min(self.n_components, X.shape[0] - 1))
         Zx = _reduced_with_bias(X, min(k, X.shape[1]))
         Zs = Zx if S is X else _reduced_with_bias(S, min(k, S.shape[1]))
@@ -319,10 +345,17 @@ class CrossModalHasher(SemanticKernelHasher):
     def _fit_pairs(self, X, S, y, class_vectors):
         rng = check_random_state(self.random_state)
         C = self._class_targets(class_vectors)
-        graph, t = _heat_kernel_graph(C, self.heat_bandwidth)
-        Y = C[y]
+        # The graph's nodes: the classes, or the distinct label sets of a multi-label y
+        # (a sample's semantic vector is then the mean of its labels' class vectors).
+        group, sets = label_groups(y)
+        nodes = C if sets is None else label_weights(sets, C.shape[0]) @ C
+        graph, t = _heat_kernel_graph(nodes, self.heat_bandwidth)
+        Y = sample_targets(y, C)
         n, r = X.shape[0], self.bits
-        onehot = np.eye(self.classes_.shape[0])[y]
+        if sets is None:
+            onehot = np.eye(self.classes_.shape[0])[y]
+        else:
+            onehot = sp.csr_array((np.ones(n), (np.arange(n), group)), shape=(n, len(sets)))
 
         # One kernel encoder per modality: its training features and its P-step.
         Phi_x = self._fit_anchors(X, rng)
@@ -330,7 +363,7 @@ class CrossModalHasher(SemanticKernelHasher):
             S, self.n_anchors, rng
         )
         encoders = [(Phi, RidgeOnFeatures(Phi, self.hash_ridge)) for Phi in (Phi_x, Phi_q)]
-        fusion_gram, counts = self._fusion_gram(X, S, y, graph)
+        fusion_gram, counts = self._fusion_gram(X, S, group, graph)
         # U-step, ridge at class level (push-through identity):
         # U = G^T (N G G^T + rho I)^-1 (E^T B), so G U = K_F alpha and ||U||^2 =
         # tr(alpha^T K_F alpha) with alpha = (N K_F + rho I)^-1 (E^T B).
@@ -350,7 +383,8 @@ class CrossModalHasher(SemanticKernelHasher):
 
         def step():
             outputs = [Phi @ P for (Phi, _), P in zip(encoders, s.P)]
-            Q = Y @ s.W.T + self.fusion_weight * s.logits[y] + self.nu * (outputs[0] + outputs[1])
+            Q = (Y @ s.W.T + self.fusion_weight * s.logits[group]
+                 + self.nu * (outputs[0] + outputs[1]))
             s.B = dcc_update(s.B, Q, s.W)
             fit_continuous(s)
             outputs = [Phi @ P for (Phi, _), P in zip(encoders, s.P)]
@@ -358,7 +392,7 @@ class CrossModalHasher(SemanticKernelHasher):
                 np.sum((Y - s.B @ s.W) ** 2)
                 + self.semantic_ridge * np.sum(s.W**2)
                 + self.fusion_weight
-                * (np.sum((s.B - s.logits[y]) ** 2) + self.fusion_ridge * s.u_norm)
+                * (np.sum((s.B - s.logits[group]) ** 2) + self.fusion_ridge * s.u_norm)
                 + self.nu * sum(
                     np.sum((s.B - out) ** 2) + self.hash_ridge * np.sum(P**2)
                     for out, P in zip(outputs, s.P)

@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval
 
 from .._docstrings import fill_doc
 from .._principal import centred_product, principal_directions
-from .._solvers import itq_rotation
+from .._solvers import itq_rotation, label_weights
 from ..base import POSITIVE_INT, BaseHasher
 
 __all__ = ["DoubleBitHasher"]
@@ -31,16 +31,31 @@ def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg
     weak directions.) Signs are fixed as in ``principal_directions``.
     With ``labelled`` (a mask), the total scatter uses every row and the within-class
     scatter the labelled rows only.
+
+    A multi-label ``y`` (the (n, k) 0/1 indicator) counts each sample in each of its
+    classes with weight ``1 / |labels|``, class means weighted alike: the copy-weight
+    reduction of multi-label LDA (Park & Lee, 2008; the normalised weights of Wang, Ding
+    & Huang, ECCV 2010), under which every sample weighs 1 in total, as in the
+    single-label scatter it reduces to.
     """
     n, p = Z.shape
     total = Z.T @ Z / n
     if labelled is None:
         labelled = np.ones(n, dtype=bool)
     within = np.zeros_like(total)
-    for label in np.unique(y[labelled]):
-        member = Z[labelled & (y == label)]
-        member = member - member.mean(axis=0)
-        within += member.T @ member
+    if y.ndim == 2:
+        weights = label_weights(y[labelled], y.shape[1])
+        for label in range(weights.shape[1]):
+            w = weights[:, label]
+            member = Z[labelled][w > 0]
+            w = w[w > 0]
+            member = member - np.average(member, axis=0, weights=w)
+            within += (member * w[:, None]).T @ member
+    else:
+        for label in np.unique(y[labelled]):
+            member = Z[labelled & (y == label)]
+            member = member - member.mean(axis=0)
+            within += member.T @ member
     within /= np.count_nonzero(labelled)
     ridge = reg * np.trace(total) / p
     _, vectors = eigh(total, within + ridge * np.eye(p))
@@ -91,6 +106,13 @@ class DoubleBitHasher(BaseHasher):
     rows only. Its measured effect, against ITQ fitted on the same database, is in the
     README ("Zero-shot quality") and ``benchmarks/results/bench_zero_shot_2core.txt``
     (rows ``DBQ-T``).
+
+    Multi-label ``y`` (a 0/1 indicator matrix; with ``within_class_reg`` only): the
+    within-class scatter counts each sample in each of its classes with weight
+    ``1 / |labels|`` (class means weighted alike) -- the copy-weight reduction of
+    multi-label LDA, under which every sample weighs 1 in total; see
+    :func:`within_class_directions`. One label a sample gives the single-label fit, bit
+    for bit. ``unlabeled_label`` (a label value) does not apply to an indicator.
 
     Hash lookups: a Hamming radius covers a different neighbourhood than with sign
     codes of the same length -- at 16 bits, radius 1 of these codes returns about as
@@ -185,6 +207,7 @@ class DoubleBitHasher(BaseHasher):
     # Labels only shape the whitening: one class is a valid (unsupervised-like) fit.
     _needs_two_classes = False
     _linear_projection = True
+    _multilabel = True
 
     _fitted_attributes = (
         "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_", "bit_direction_",
@@ -225,6 +248,12 @@ class DoubleBitHasher(BaseHasher):
 
     def _fit(self, X, y, class_vectors):
         labelled = None
+        if y is not None and y.ndim == 2 and self.unlabeled_label is not None:
+            raise ValueError(
+                f"{type(self).__name__}: unlabeled_label={self.unlabeled_label!r} marks "
+                "unlabelled rows by a label value, which a multi-label indicator y does not "
+                "have; fit the labelled rows' indicator with unlabeled_label=None"
+            )
         if y is not None and self.unlabeled_label is not None:
             labelled, y = self._split_unlabelled(y)
         n_directions = (self.bits + 1) // 2

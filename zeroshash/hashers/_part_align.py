@@ -15,7 +15,15 @@ from sklearn.utils.validation import validate_data
 from .._alternating import SemanticKernelHasher
 from .._docstrings import fill_doc
 from .._kernel_map import rbf_features, squared_distances
-from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
+from .._solvers import (
+    RidgeOnFeatures,
+    dcc_update,
+    label_groups,
+    label_weights,
+    ridge,
+    sample_targets,
+    sign,
+)
 from ..base import NONNEGATIVE, POSITIVE, POSITIVE_INT
 
 __all__ = ["PartAlignHasher"]
@@ -91,6 +99,12 @@ class PartAlignHasher(SemanticKernelHasher):
     its class vector); pixel-level reconstruction (features are reconstructed). The
     paper was read from its abstract and third-party summaries; its equations could
     not be checked, so the losses above are this module's, not transcriptions.
+
+    Multi-label ``y`` (a 0/1 indicator matrix): a sample's semantic vector ``s_i`` is
+    the mean of its labels' class vectors (as ZSH's target). It is the row of ``S``, the
+    regressor of the part-to-semantic maps and the source of the mixed view's components
+    ``mu_k + s_i U_k``; the last two are computed once per distinct label set. One label
+    a sample gives the single-label fit, bit for bit.
 
     Input: ``X`` may be 3-D ``(n_samples, n_patches, patch_dim)`` or 2-D flattened
     ``(n_samples, n_patches * patch_dim)``. For 2-D input, ``n_patches=None`` means
@@ -202,6 +216,7 @@ class PartAlignHasher(SemanticKernelHasher):
         "n_patches_", "patch_dim_", "part_centers_", "part_semantic_maps_",
         "semantic_projection_", "decoder_", "class_vectors_", "n_views_",
     )
+    _multilabel = True
 
     def __init__(
         self, bits: int = 64, *,
@@ -271,8 +286,10 @@ class PartAlignHasher(SemanticKernelHasher):
     def _semantic_maps(self, patches, part_of, y, C, centers):
         """U_k = argmin sum_{patches of part k} ||x - mu_k - s_y U_k||^2 + lam ||U_k||^2.
 
-        The class vectors are the only regressors, so the normal equations need just the
-        per (part, class) counts and patch sums.
+        ``y`` indexes the rows of ``C``: the classes, or for multi-label y the distinct
+        label sets (rows of ``C`` their mean class vectors). Those vectors are the only
+        regressors, so the normal equations need just the per (part, row of ``C``) counts
+        and patch sums.
         """
         n_parts, n_classes, s = centers.shape[0], C.shape[0], C.shape[1]
         d = patches.shape[1]
@@ -326,14 +343,18 @@ class PartAlignHasher(SemanticKernelHasher):
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)
         C = self._class_targets(class_vectors)
-        S = C[y]
+        S = sample_targets(y, C)
+        # The alignment and the mixed view read a sample's labels only through its
+        # semantic vector: computed once per group of samples with the same labels.
+        group, sets = label_groups(y)
+        G = C if sets is None else label_weights(sets, C.shape[0]) @ C
         n, r = X.shape[0], self.bits
         p, d = self.n_patches_, self.patch_dim_
         X3 = X.reshape(n, p, d)
 
         centers, part_of = self._parts(X3.reshape(n * p, d), n, rng)
-        maps = self._semantic_maps(X3.reshape(n * p, d), part_of, y, C, centers)
-        views = self._views(X3, part_of, y, C, centers, maps, rng)
+        maps = self._semantic_maps(X3.reshape(n * p, d), part_of, group, G, centers)
+        views = self._views(X3, part_of, group, G, centers, maps, rng)
 
         # The hash function's features of every view, on the originals' anchors.
         Phi = [self._fit_anchors(X, rng)]

@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 
 from .._alternating import AlternatingKernelHasher
 from .._docstrings import fill_doc
-from .._solvers import RidgeOnFeatures, dcc_update, ridge, sign
+from .._solvers import RidgeOnFeatures, dcc_update, label_indicator, ridge, sign
 from ..base import POSITIVE, POSITIVE_INT
 
 __all__ = ["SDHHasher"]
@@ -60,6 +60,11 @@ class SDHHasher(AlternatingKernelHasher):
     neither fires on the data tested here. In ``SDH.m`` a variable ``delta = 1/nu``
     exists too, but it enters only the hinge loss variant, not the L2 loss here.
 
+    Multi-label ``y`` (a 0/1 indicator matrix): ``Y`` is that indicator, the codes
+    linearly predicting every label of a sample (the multi-hot label vectors SDH
+    regresses onto on NUS-WIDE); nothing else changes. One label a sample gives the
+    single-label fit, bit for bit.
+
     Deviation from the published code: ``SDH.m`` restarts every B-step from all-zero
     codes; the paper's coordinate descent, and this class by default, continue from
     the current codes, which is what makes the objective monotone.
@@ -94,7 +99,8 @@ class SDHHasher(AlternatingKernelHasher):
     %(kernel_attributes)s
     %(projection_)s
     classifier_ : ndarray of shape (bits, n_classes)
-        ``W``, predicting one-hot labels from codes.
+        ``W``, predicting the 0/1 labels (one-hot, or multi-hot for multi-label ``y``)
+        from codes.
     %(classes_)s
     n_iter_ : int
     objective_ : ndarray of shape (n_iter_,)
@@ -132,6 +138,7 @@ class SDHHasher(AlternatingKernelHasher):
         "restart_codes": ["boolean"],
     }
     _fitted_attributes = AlternatingKernelHasher._fitted_attributes + ("classifier_",)
+    _multilabel = True
 
     def __init__(
         self, bits: int = 64, *,
@@ -151,7 +158,7 @@ class SDHHasher(AlternatingKernelHasher):
 
     def _fit(self, X, y, class_vectors):
         rng = check_random_state(self.random_state)
-        Y = self._class_targets(None)[y]
+        Y = label_indicator(y, self.classes_.shape[0])
         Phi = self._fit_anchors(X, rng)
         f_step = RidgeOnFeatures(Phi, self.hash_ridge)
 
