@@ -544,7 +544,12 @@ def test_text_label_errors(tmp_path):
 def test_array_labels(tmp_path):
     np.save(tmp_path / "y.npy", np.array([[1], [2]]))
     assert load_labels(tmp_path / "y.npy").tolist() == [1, 2]
-    np.save(tmp_path / "y.npy", np.ones((2, 2)))
+    np.save(tmp_path / "y.npy", np.ones((2, 2)))  # 0/1 with 2 columns: an indicator
+    assert load_labels(tmp_path / "y.npy").dtype == np.uint8
+    np.save(tmp_path / "y.npy", np.ones((2, 2, 1)))
+    with pytest.raises(ValueError, match=r"shape \(2, 2, 1\); labels need a 1-D"):
+        load_labels(tmp_path / "y.npy")
+    np.save(tmp_path / "y.npy", np.array([["a", "b"], ["c", "d"]]))
     with pytest.raises(ValueError, match=r"shape \(2, 2\); labels need a 1-D"):
         load_labels(tmp_path / "y.npy")
     np.save(tmp_path / "y.npy", np.ones(2, complex))
@@ -602,6 +607,18 @@ def test_save_labels(tmp_path):
     assert load_labels(tmp_path / "y.npz").tolist() == [True, False]
 
 
+@pytest.mark.parametrize("suffix", [".npy", ".npz"])
+def test_multilabel_indicator_round_trip(tmp_path, suffix):
+    Y = np.array([[1, 0, 1], [0, 1, 0], [1, 1, 1]], dtype=bool)
+    save_labels(tmp_path / f"Y{suffix}", Y)
+    got = load_labels(tmp_path / f"Y{suffix}")
+    assert got.dtype == np.uint8 and got.tolist() == Y.astype(int).tolist()
+    np.save(tmp_path / "bad.npy", Y * 3)
+    with pytest.raises(ValueError, match=r"values other than 0 and 1; a 2-D label array is a "
+                                         r"multi-label indicator"):
+        load_labels(tmp_path / "bad.npy")
+
+
 @pytest.mark.parametrize("suffix, labels, message", [
     (".txt", ["cat", "two\nlines"], r"label 1 \('two\\nlines'\) contains a line break"),
     (".csv", ["a\rb"], r"contains a line break"),
@@ -609,7 +626,9 @@ def test_save_labels(tmp_path):
     (".txt", [" cat"], r"starts or ends with whitespace"),
     (".txt", [1.5], r"label 0 is 1.5; text labels are integers or strings"),
     (".txt", [], r"cannot hold zero labels"),
-    (".npy", [[1, 2], [3, 4]], r"labels need a 1-D array, not shape \(2, 2\)"),
+    (".npy", [[1, 2], [3, 4]], r"labels need a 1-D array \(or a 2-D 0/1 multi-label "
+                               r"indicator matrix\), not shape \(2, 2\)"),
+    (".txt", [[1, 0], [0, 1]], r"a multi-label indicator matrix goes to .npy or .npz"),
     (".npy", np.array(["a", 1], dtype=object), r"object labels must all be strings"),
     (".npy", [1j], r"labels must be bool, integer, float or string"),
     (".ivecs", ["cat"], r"an .ivecs label file holds one or more integer labels"),

@@ -258,3 +258,46 @@ def test_evaluate_on_the_multilabel_mosaics(capsys):
     assert row["dataset"] == "animals-mosaics" and 0 < row["map_tie_aware"] <= 1
     assert main(["evaluate", "--dataset", "fashion-mosaics", "--methods", "PartAlign"]) == 2
     assert "the mosaic sets do not have" in capsys.readouterr().err
+
+
+def test_multilabel_labels_from_an_indicator_file(files, tmp_path, capsys):
+    paths, X, y, word_vecs = files
+    rng = np.random.default_rng(0)
+    Y = np.eye(6, dtype=np.uint8)[y]
+    second = np.flatnonzero(rng.random(len(y)) < 0.3)
+    Y[second, (y[second] + 1) % 6] = 1  # a second label for some rows
+    np.save(tmp_path / "Y.npy", Y)
+    # a word2vec text file keyed by single words, and the columns' names
+    words = ["fox", "owl", "cat", "dog", "sheep", "cow"]
+    with open(tmp_path / "vectors.txt", "w") as f:
+        f.write(f"6 {word_vecs.shape[1]}\n")
+        for word, row in zip(words, word_vecs):
+            f.write(word + " " + " ".join(repr(float(v)) for v in row) + "\n")
+    save_labels(tmp_path / "columns.txt", np.array(words))
+    common = [str(paths["X"]), "--labels", str(tmp_path / "Y.npy"), "--method", "zsh",
+              "--bits", "16", "--param", "n_anchors=40"]
+    assert main(["fit", *common, "--word-vecs", str(paths["vecs"]),
+                 "-o", str(tmp_path / "by_row.npz")]) == 0
+    assert main(["fit", *common, "--word-vecs", str(tmp_path / "vectors.txt"),
+                 "--class-names", str(tmp_path / "columns.txt"),
+                 "-o", str(tmp_path / "by_name.npz")]) == 0
+    by_row, by_name = (load_model(tmp_path / f"{n}.npz") for n in ("by_row", "by_name"))
+    want = ZSHHasher(bits=16, n_anchors=40, random_state=0).fit(X, Y, word_vecs)
+    np.testing.assert_array_equal(by_row.encode(X), want.encode(X))
+    np.testing.assert_allclose(by_name.projection_, by_row.projection_, rtol=1e-6, atol=1e-9)
+    capsys.readouterr()
+    for extra, message in [
+        (["--word-vecs", str(tmp_path / "vectors.txt")], "give --class-names (one name per "
+                                                         "column)"),
+        (["--word-vecs", str(tmp_path / "vectors.txt"), "--class-names", str(paths["ids"])],
+         "240 names for the 6 columns"),
+        (["--word-vecs", str(tmp_path / "Y.npy")], "has 240 rows; with multi-label --labels it "
+                                                   "needs one per column (6)"),
+    ]:
+        assert main(["fit", *common, *extra, "-o", str(tmp_path / "bad.npz")]) == 2
+        assert message in capsys.readouterr().err
+    np.save(tmp_path / "Y2.npy", Y * 2)
+    assert main(["fit", str(paths["X"]), "--labels", str(tmp_path / "Y2.npy"), "--method",
+                 "sdh", "-o", str(tmp_path / "bad.npz")]) == 2
+    assert "values other than 0 and 1" in capsys.readouterr().err
+    assert not (tmp_path / "bad.npz").exists()

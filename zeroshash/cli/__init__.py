@@ -75,9 +75,11 @@ def _add_word_vec_options(parser) -> None:
         "--word-vecs", metavar="FILE",
         help="class word vectors: a word2vec / GloVe / fastText file looked up by class "
         "name, or a class x dim array (.npy .npz .csv .tsv .fvecs .fbin) whose row c is "
-        "integer label c's, or whose rows --class-names names")
+        "integer label c's, or whose rows --class-names names (with multi-label --labels: "
+        "one row per column)")
     parser.add_argument("--class-names", metavar="FILE",
-                        help="one class name per line: the names of the --word-vecs rows")
+                        help="one class name per line: the names of the --word-vecs rows "
+                        "(with multi-label --labels, of its columns)")
 
 
 def _add_fit(sub, common) -> None:
@@ -89,7 +91,8 @@ def _add_fit(sub, common) -> None:
         "(zeroshash.save_model: arrays + JSON manifest, no pickle).")
     p.add_argument("features", help="features (n, d): .npy .npz .csv .txt .fvecs .bvecs .fbin")
     p.add_argument("--labels", metavar="FILE",
-                   help="one label per row of the features (.txt/.csv one per line, or .npy)")
+                   help="one label per row of the features (.txt/.csv one per line, or .npy); "
+                   "multi-label: a 2-D 0/1 indicator .npy/.npz (n_rows, n_classes)")
     _add_word_vec_options(p)
     p.add_argument("--query-features", metavar="FILE",
                    help="CrossModal: the paired query-modality features (row i of each is "
@@ -199,7 +202,8 @@ def _add_evaluate(sub, common) -> None:
                    "given); the *-mosaics sets are multi-label (2x2 mosaics of the same "
                    "images, zeroshash.datasets.load_mosaics)")
     p.add_argument("--features", metavar="FILE", help="your features (n, d)")
-    p.add_argument("--labels", metavar="FILE", help="their labels, one per row")
+    p.add_argument("--labels", metavar="FILE",
+                   help="their labels, one per row (or a 2-D 0/1 multi-label indicator .npy)")
     _add_word_vec_options(p)
     p.add_argument("--patches", metavar="FILE",
                    help="PartAlign: patch features (n, n_patches, d) as .npy or .npz")

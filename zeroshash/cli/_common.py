@@ -179,7 +179,8 @@ def read_labels(path: str | os.PathLike, option: str, n_rows: int | None = None)
     return y
 
 
-def read_word_vecs(path: str | os.PathLike | None, class_names: str | os.PathLike | None):
+def read_word_vecs(path: str | os.PathLike | None, class_names: str | os.PathLike | None,
+                   n_columns: int | None = None):
     """The ``word_vecs`` a fit takes, from ``--word-vecs`` and ``--class-names``.
 
     A file with a suffix of :data:`ARRAY_SUFFIXES` is a class x dim array: with
@@ -188,6 +189,10 @@ def read_word_vecs(path: str | os.PathLike | None, class_names: str | os.PathLik
     integers -- pick their rows from; without, row ``c`` is integer label ``c``'s (or
     the rows follow the sorted labels: see :func:`zeroshash.semantics.class_embeddings`).
     Any other file is a word2vec / GloVe / fastText file looked up by class name.
+
+    ``n_columns`` is given for multi-label labels (an indicator matrix of that many
+    columns): an array then has one row per column, and a word-vector file is looked up
+    by ``class_names``, which name the columns.
     """
     from ..datasets import load_labels, load_vectors
 
@@ -197,6 +202,8 @@ def read_word_vecs(path: str | os.PathLike | None, class_names: str | os.PathLik
                              "give --word-vecs too")
         return None
     path = existing_file(path, "--word-vecs")
+    if n_columns is not None:
+        return _multilabel_word_vecs(path, class_names, n_columns)
     if path.suffix.lower() not in ARRAY_SUFFIXES:
         if class_names is not None:
             raise UsageError(f"--class-names applies to an array file ({', '.join(ARRAY_SUFFIXES)}"
@@ -212,6 +219,29 @@ def read_word_vecs(path: str | os.PathLike | None, class_names: str | os.PathLik
     if np.unique(names).shape[0] != names.shape[0]:
         raise UsageError(f"--class-names: {str(class_names)!r} names a class twice")
     return {name.item(): row for name, row in zip(names, vectors)}
+
+
+def _multilabel_word_vecs(path, class_names, n_columns: int) -> np.ndarray:
+    """One vector per indicator column (see :func:`read_word_vecs`)."""
+    from ..datasets import load_labels, load_vectors
+    from ..semantics import class_embeddings
+
+    names = None
+    if class_names is not None:
+        names = load_labels(existing_file(class_names, "--class-names"))
+        if names.ndim != 1 or names.shape[0] != n_columns:
+            raise UsageError(f"--class-names: {names.shape[0]} names for the {n_columns} "
+                             "columns of the multi-label --labels")
+    if path.suffix.lower() in ARRAY_SUFFIXES:
+        vectors = np.asarray(load_vectors(path, mmap=False))
+        if vectors.shape[0] != n_columns:
+            raise UsageError(f"--word-vecs: {str(path)!r} has {vectors.shape[0]} rows; with "
+                             f"multi-label --labels it needs one per column ({n_columns})")
+        return vectors
+    if names is None:
+        raise UsageError("--word-vecs is a word-vector file looked up by class name: with "
+                         "multi-label --labels, give --class-names (one name per column)")
+    return class_embeddings(path, names)
 
 
 # -- output ------------------------------------------------------------------------------------

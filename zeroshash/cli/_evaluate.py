@@ -153,7 +153,8 @@ def embedded_problem(name: str, specs) -> Problem:
 def file_problem(args, specs) -> Problem:
     features = read_features(args.features, "--features")
     labels = read_labels(args.labels, "--labels", n_rows=features.shape[0])
-    word_vecs = read_word_vecs(args.word_vecs, args.class_names)
+    word_vecs = read_word_vecs(args.word_vecs, args.class_names,
+                               n_columns=labels.shape[1] if labels.ndim == 2 else None)
     patches = None
     if args.patches is not None:
         patches = read_features(args.patches, "--patches", input_kind="patches")

@@ -42,7 +42,8 @@ def run_fit(args) -> int:
         raise UsageError(f"--query-features: {spec.label} learns one modality")
     X = read_features(args.features, "features", input_kind=spec.input_kind)
     y = None if args.labels is None else read_labels(args.labels, "--labels", X.shape[0])
-    word_vecs = read_word_vecs(args.word_vecs, args.class_names)
+    word_vecs = read_word_vecs(args.word_vecs, args.class_names,
+                               n_columns=y.shape[1] if y is not None and y.ndim == 2 else None)
     fit_params = {}
     if args.query_features is not None:
         X_query = read_features(args.query_features, "--query-features")

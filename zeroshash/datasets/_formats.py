@@ -399,10 +399,13 @@ def load_labels(path: str | os.PathLike, *, key: str | None = None) -> np.ndarra
 
     Returns
     -------
-    labels : ndarray of shape (n_labels,)
+    labels : ndarray of shape (n_labels,) or (n_labels, n_classes)
         Text: int64 when every label is a decimal integer, else the labels as strings
         (whitespace inside a label kept, around it stripped). ``.npy``/``.npz``: the
-        stored dtype (bool, integer, float or string). ``.ivecs``: int64.
+        stored dtype (bool, integer, float or string); a 2-D array of 0s and 1s with two
+        columns or more is a multi-label indicator matrix, returned as uint8
+        (:func:`zeroshash.multilabel_indicator` builds one from label sets).
+        ``.ivecs``: int64.
 
     Raises
     ------
@@ -447,9 +450,16 @@ def load_labels(path: str | os.PathLike, *, key: str | None = None) -> np.ndarra
                          "bool, integer, float or string")
     if labels.ndim == 2 and labels.shape[1] == 1:
         return labels.ravel()
+    if labels.ndim == 2 and labels.shape[1] >= 2 and labels.dtype.kind in _NUMERIC:
+        if not np.isin(labels, (0, 1)).all():
+            raise ValueError(f"{_show(path)} holds a 2-D array of shape {labels.shape} with "
+                             "values other than 0 and 1; a 2-D label array is a multi-label "
+                             "indicator matrix (n_samples, n_classes) of 0 and 1")
+        return labels.astype(np.uint8)
     if labels.ndim != 1:
         raise ValueError(f"{_show(path)} holds an array of shape {labels.shape}; labels "
-                         "need a 1-D (n,) or (n, 1) array")
+                         "need a 1-D (n,) or (n, 1) array, or a 2-D 0/1 multi-label "
+                         "indicator matrix (n, n_classes)")
     return labels
 
 
@@ -721,8 +731,9 @@ def save_labels(path: str | os.PathLike, labels) -> None:
     path : str or path-like
         A ``.txt``, ``.csv`` or ``.tsv`` file (one label per line), ``.npy``, ``.npz``
         (stored as ``target``) or ``.ivecs`` (dimension 1) file in an existing folder.
-    labels : array-like of shape (n_labels,) or (n_labels, 1)
-        Integer, bool, float or string labels. Text files take integers (and floats
+    labels : array-like of shape (n_labels,) or (n_labels, 1), or (n_labels, n_classes)
+        Integer, bool, float or string labels; or a 0/1 multi-label indicator matrix
+        (``.npy`` / ``.npz`` only, stored as uint8). Text files take integers (and floats
         that are whole numbers, written as integers) or strings without line breaks,
         blank labels or surrounding whitespace; note that string labels which all look
         like integers read back as int64. ``.ivecs`` takes int32 integers.
@@ -759,9 +770,16 @@ def save_labels(path: str | os.PathLike, labels) -> None:
     labels = _as_array(labels, path, "labels")
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels.ravel()
-    if labels.ndim != 1:
-        raise ValueError(f"cannot save {_show(path)}: labels need a 1-D array, not shape "
-                         f"{labels.shape}")
+    indicator = (labels.ndim == 2 and labels.shape[1] >= 2 and labels.dtype.kind in _NUMERIC
+                 and bool(np.isin(labels, (0, 1)).all()))
+    if indicator and suffix not in (".npy", ".npz"):
+        raise ValueError(f"cannot save {_show(path)}: a multi-label indicator matrix goes to "
+                         ".npy or .npz")
+    if indicator:
+        labels = labels.astype(np.uint8)
+    elif labels.ndim != 1:
+        raise ValueError(f"cannot save {_show(path)}: labels need a 1-D array (or a 2-D 0/1 "
+                         f"multi-label indicator matrix), not shape {labels.shape}")
     if labels.dtype.kind == "O":
         if not all(isinstance(label, str) for label in labels.tolist()):
             raise ValueError(f"cannot save {_show(path)}: object labels must all be strings")
