@@ -49,6 +49,7 @@ import numpy as np
 from zeroshash import all_hashers, get_hasher
 from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals, load_fashion
+from zeroshash.metrics import map_definition
 from zeroshash.model_selection import evaluate, zero_shot_retrieval_split
 
 #: Which table an input kind is scored in, and on which features.
@@ -93,6 +94,10 @@ def print_table(title, results, bits):
             cells.append(f" | {'':>7} {maps.mean():.4f}+-{maps.std():.3f} {tie:6.4f} "
                          f"{prec:6.3f} {fit:6.2f}")
         write_line(f"{method:<10}" + "".join(cells))
+    write_line("metrics (zeroshash.metrics.MAP_DEFINITIONS, every query has relevant items):")
+    for name in ("map", "map_tie_aware"):
+        write_line(f"  {map_definition(name).describe()}")
+    write_line("  P@r2: precision within Hamming radius 2, a query retrieving nothing counts 0")
     write_line("")
 
 

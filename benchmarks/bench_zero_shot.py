@@ -49,7 +49,7 @@ from zeroshash import DoubleBitHasher, get_hasher
 from zeroshash._progress import progress_bar, write_line
 from zeroshash.datasets import load_animals, load_fashion
 from zeroshash.diagnostics import radius_lookup_profile, seen_unseen_retrieval
-from zeroshash.metrics import precision_at_n, retrieval_scores
+from zeroshash.metrics import map_definition, precision_at_n, retrieval_scores
 from zeroshash.model_selection import zero_shot_retrieval_split
 
 LOADERS = {"animals": load_animals, "fashion": load_fashion}
@@ -102,6 +102,8 @@ def protocol_table(name, X, y, word_vecs, seeds, bits, bar):
                 prec.setdefault((method, b), []).append(row["precision_r"])
                 bar.update()
     write_line(f"dataset: {name}, ZSH protocol, unseen-class mAP@all per split (seeds {seeds})")
+    write_line(f"metric: {map_definition('map').describe()} (every query has relevant items); "
+               "P@r2: precision within Hamming radius 2, a query retrieving nothing counts 0")
     write_line(f"{'method':<7} {'bits':>4} | " + " ".join(f"{'s' + str(s):>6}" for s in seeds)
                + f" | {'mean':>6} {'P@r2':>6} {'wins':>5}")
     for b in bits:
@@ -147,6 +149,7 @@ def generalised_table(name, X, y, word_vecs, seeds, bits, bar):
                 bar.update()
     write_line(f"dataset: {name}, generalised setting (50 held-out queries per seen class), "
                f"mAP@all, mean over seeds {seeds}")
+    write_line(f"metric: {map_definition('map').describe()}")
     write_line(f"{'method':<7} " + " ".join(
         f"| {b:>2} bits: {'unseen':>6} {'seen':>6} {'all':>6}" for b in bits))
     for method in hashers(0):
