@@ -33,10 +33,10 @@ def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg
     scatter the labelled rows only.
 
     A multi-label ``y`` (the (n, k) 0/1 indicator) counts each sample in each of its
-    classes with weight ``1 / |labels|``, class means weighted alike: the copy-weight
-    reduction of multi-label LDA (Park & Lee, 2008; the normalised weights of Wang, Ding
-    & Huang, ECCV 2010), under which every sample weighs 1 in total, as in the
-    single-label scatter it reduces to.
+    classes with weight ``1 / |labels|``, class means weighted alike: the "copy-weight"
+    problem transformation of multi-label learning (Tsoumakas, Katakis & Vlahavas,
+    "Mining Multi-label Data", 2010) applied to the scatter, under which every sample
+    weighs 1 in total, as in the single-label scatter it reduces to.
     """
     n, p = Z.shape
     total = Z.T @ Z / n
@@ -109,8 +109,8 @@ class DoubleBitHasher(BaseHasher):
 
     Multi-label ``y`` (a 0/1 indicator matrix; with ``within_class_reg`` only): the
     within-class scatter counts each sample in each of its classes with weight
-    ``1 / |labels|`` (class means weighted alike) -- the copy-weight reduction of
-    multi-label LDA, under which every sample weighs 1 in total; see
+    ``1 / |labels|`` (class means weighted alike) -- the "copy-weight" transformation
+    of multi-label learning, under which every sample weighs 1 in total; see
     :func:`within_class_directions`. One label a sample gives the single-label fit, bit
     for bit. ``unlabeled_label`` (a label value) does not apply to an indicator.
 
