@@ -280,7 +280,9 @@ class DoubleBitHasher(BaseHasher):
         V = (X - self.mean_) @ components
         self.rotation_, self.quantization_loss_ = itq_rotation(V, self.max_iter, rng)
         self.n_iter_ = self.max_iter
-        V = V @ self.rotation_
+        # The thresholds are quantiles of the very projections _project computes (the same
+        # arithmetic), so a training item lying on one codes the same in transform.
+        V = centred_product(X, self.mean_, components @ self.rotation_)
         n_double = self.bits // 2
         low, high = np.quantile(V[:, :n_double], [1 / 3, 2 / 3], axis=0)
         bit_direction = np.repeat(np.arange(n_double), 2)
