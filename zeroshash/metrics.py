@@ -299,26 +299,10 @@ def average_precision_per_query(
     >>> average_precision_per_query(pack_bits([[0, 0]]), pack_bits(db), [5], [5, 3, 5], bits=2)
     array([0.83333333])
     """
-    if ties not in ("stable", "average"):
-        raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
-    if k_denominator not in ("retrieved", "min"):
-        raise ValueError(f"k_denominator must be 'retrieved' or 'min'; got {k_denominator!r}")
-    if k is not None:
-        k = _whole_number(k, "k", minimum=1, none=True)
-    if ties == "average" and k is not None:
-        raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
-    cutoffs = () if k is None else [k]
-    ranking = _ranking(query_codes, db_codes, query_labels, db_labels, cutoffs, bits=bits)
-    if ties == "average":
-        return _tie_aware_ap(ranking)
-    if k is None:
-        return _ap_all(ranking)
-    if k_denominator == "retrieved":
-        denominator = ranking.cut_rel[:, 0].astype(np.float64)
-    else:
-        denominator = np.minimum(float(k), ranking.n_relevant.astype(np.float64))
-    total = ranking.cut_ap_sum[:, 0]
-    return np.divide(total, denominator, out=np.zeros_like(total), where=denominator > 0)
+    definition = _checked_definition(k, ties, k_denominator)
+    ranking = _ranking(query_codes, db_codes, query_labels, db_labels,
+                       () if definition.k is None else [definition.k], bits=bits)
+    return _per_query_ap(ranking, definition, 0)[0]
 
 
 def mean_average_precision(
@@ -356,18 +340,9 @@ def mean_average_precision(
     >>> mean_average_precision(np.zeros((1, 1), np.uint8), packed_db, [0], [0, 1, 0], bits=2)
     1.0
     """
-    _check_no_relevant(no_relevant)
-    if ties not in ("stable", "average"):
-        raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
-    if k_denominator not in ("retrieved", "min"):
-        raise ValueError(f"k_denominator must be 'retrieved' or 'min'; got {k_denominator!r}")
-    if k is not None:
-        k = _whole_number(k, "k", minimum=1, none=True)
-    if ties == "average" and k is not None:
-        raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
-    definition = MapDefinition("custom", k, ties, k_denominator, no_relevant)
+    definition = _checked_definition(k, ties, k_denominator, no_relevant)
     ranking = _ranking(query_codes, db_codes, query_labels, db_labels,
-                       () if k is None else [k], bits=bits)
+                       () if definition.k is None else [definition.k], bits=bits)
     return _map_of(ranking, definition, 0)
 
 
@@ -543,20 +518,40 @@ def map_definition(name) -> MapDefinition:
     )
 
 
-def _map_of(ranking: _Ranking, definition: MapDefinition, column: int) -> float:
-    """``definition``'s mAP from a ranking (``column``: its cut-off's column)."""
+def _checked_definition(k, ties: str, k_denominator: str,
+                        no_relevant: str = "zero") -> MapDefinition:
+    """The parameters of :func:`mean_average_precision` checked, as a definition."""
+    _check_no_relevant(no_relevant)
+    if ties not in ("stable", "average"):
+        raise ValueError(f"ties must be 'stable' or 'average'; got {ties!r}")
+    if k_denominator not in ("retrieved", "min"):
+        raise ValueError(f"k_denominator must be 'retrieved' or 'min'; got {k_denominator!r}")
+    if k is not None:
+        k = _whole_number(k, "k", minimum=1, none=True)
+    if ties == "average" and k is not None:
+        raise ValueError("ties='average' (tie-aware AP) is defined here for k=None only")
+    return MapDefinition("custom", k, ties, k_denominator, no_relevant)
+
+
+def _per_query_ap(ranking: _Ranking, definition: MapDefinition, column: int):
+    """Per-query AP under ``definition`` and which queries have a relevant item (in the
+    top k); ``column`` is the definition's cut-off's column of the ranking."""
     if definition.k is None:
         ap = _tie_aware_ap(ranking) if definition.ties == "average" else _ap_all(ranking)
-        counted = ranking.n_relevant > 0
+        return ap, ranking.n_relevant > 0
+    hits = ranking.cut_rel[:, column]
+    if definition.k_denominator == "retrieved":
+        denominator = hits.astype(np.float64)
     else:
-        hits = ranking.cut_rel[:, column]
-        if definition.k_denominator == "retrieved":
-            denominator = hits.astype(np.float64)
-        else:
-            denominator = np.minimum(float(definition.k), ranking.n_relevant.astype(np.float64))
-        total = ranking.cut_ap_sum[:, column]
-        ap = np.divide(total, denominator, out=np.zeros_like(total), where=denominator > 0)
-        counted = hits > 0
+        denominator = np.minimum(float(definition.k), ranking.n_relevant.astype(np.float64))
+    total = ranking.cut_ap_sum[:, column]
+    ap = np.divide(total, denominator, out=np.zeros_like(total), where=denominator > 0)
+    return ap, hits > 0
+
+
+def _map_of(ranking: _Ranking, definition: MapDefinition, column: int) -> float:
+    """``definition``'s mAP from a ranking (``column``: its cut-off's column)."""
+    ap, counted = _per_query_ap(ranking, definition, column)
     return _mean(ap if definition.no_relevant == "zero" else ap[counted])
 
 

@@ -56,22 +56,30 @@ def _open(name, suffix=""):
     return resources.as_file(path)
 
 
-def _load_extra(name, extra, source_index, target):
-    field, keys = _EXTRAS[extra]
-    label = f"{name}_{extra}"
-    with _open(name, f"_{extra}") as file:
+def _read_file(name: str, suffix: str, keys) -> dict:
+    """The arrays ``keys`` of the packaged ``{name}{suffix}.npz``, or an OSError naming
+    what is missing."""
+    label = f"{name}{suffix}"
+    with _open(name, suffix) as file:
         if not file.exists():
             raise OSError(f"embedded file {label}.npz is missing from this installation")
         with np.load(file, allow_pickle=False) as npz:
             missing = [key for key in keys if key not in npz.files]
             if missing:
                 raise OSError(f"embedded dataset {label!r} is damaged: keys {missing} are missing")
-            if not (np.array_equal(npz["source_index"], source_index)
-                    and np.array_equal(npz["target"], target)):
-                raise OSError(f"embedded dataset {label!r} does not match {name!r} row by row")
-            q = npz["patches_q" if extra == "patches" else "data_q"]
-            values = npz["offset"] + npz["scale"] * q.astype(np.float32)
-            return field, values.astype(np.float32, copy=False), str(npz["descr"])
+            return {key: npz[key] for key in keys}
+
+
+def _load_extra(name, extra, source_index, target):
+    field, keys = _EXTRAS[extra]
+    label = f"{name}_{extra}"
+    npz = _read_file(name, f"_{extra}", keys)
+    if not (np.array_equal(npz["source_index"], source_index)
+            and np.array_equal(npz["target"], target)):
+        raise OSError(f"embedded dataset {label!r} does not match {name!r} row by row")
+    q = npz["patches_q" if extra == "patches" else "data_q"]
+    values = npz["offset"] + npz["scale"] * q.astype(np.float32)
+    return field, values.astype(np.float32, copy=False), str(npz["descr"])
 
 
 def _load(name: str, return_X_y: bool, patches: bool = False, edges: bool = False):
@@ -257,14 +265,7 @@ def load_mosaics(dataset: str = "animals", *, return_X_y: bool = False):
         raise ValueError(f"dataset must be 'animals' or 'fashion'; got {dataset!r}")
     return_X_y = _check_flag("return_X_y", return_X_y)
     label = f"{dataset}_mosaics"
-    with _open(dataset, "_mosaics") as file:
-        if not file.exists():
-            raise OSError(f"embedded file {label}.npz is missing from this installation")
-        with np.load(file, allow_pickle=False) as npz:
-            missing = [key for key in _MOSAIC_KEYS if key not in npz.files]
-            if missing:
-                raise OSError(f"embedded dataset {label!r} is damaged: keys {missing} are missing")
-            arrays = {key: npz[key] for key in _MOSAIC_KEYS}
+    arrays = _read_file(dataset, "_mosaics", _MOSAIC_KEYS)
     single = _load(dataset, False)
     target, tiles = arrays["target"], arrays["tile_index"]
     n = arrays["data_q"].shape[0]
