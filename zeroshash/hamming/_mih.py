@@ -23,14 +23,17 @@ MAX_SUBSTRING_BITS = 26
 # (a cache miss on large tables), a candidate word is read sequentially from the
 # bucket-ordered copy of the codes. Measured with benchmarks/bench_hamming.py; they
 # only steer the choice between exact methods, never the results.
-PROBE_COST = 150.0
-WORD_COST = 4.0
+PROBE_COST = 400.0
+WORD_COST = 8.0
 # Pseudo-queries (database items) whose probes measure how many candidates a range
 # plan enumerates on this data.
 _PLAN_SAMPLE = 64
 # Largest substring radius whose candidates are measured on the sample; beyond it the
 # probes alone decide (they grow as C(bits, r)).
 _PLAN_MEASURED_REACH = 3
+
+# Queries of a batch probed before the rest (see MultiIndexTables.topk).
+_SAMPLE_QUERIES = 8
 
 _POOL_LOCK = threading.Lock()
 _POOL: ThreadPoolExecutor | None = None
@@ -168,7 +171,8 @@ class MultiIndexTables:
         scan, in the units of the cost model); past it, it goes on only while the
         probes left to reach its current k-th distance keep it within the cost of a
         scan. Queries that give up are scanned together, as one batch, at the end
-        (both paths are exact).
+        (both paths are exact). The first 8 queries of a batch of 32 or more are probed
+        first; when all of them give up, the rest is scanned without probing.
         """
         n_q = rows.shape[0]
         out_dist = np.empty((n_q, k), dtype=np.int32)
@@ -178,10 +182,22 @@ class MultiIndexTables:
             budget = scan_cost
         cost = np.zeros(n_q, dtype=np.float64)
         args = (*self._tables(), k, float(budget), scan_cost, PROBE_COST, WORD_COST)
-        if n_threads == 1 or n_q < 2:
-            mih_topk_block(rows, columns, *args, 0, n_q, out_dist, out_pos, cost)
+        # A few queries first, on this thread: when every one of them gives up (codes
+        # without near neighbours), the batch is scanned without probing the rest.
+        first = min(n_q, _SAMPLE_QUERIES) if n_q >= 4 * _SAMPLE_QUERIES else n_q
+        if first < n_q or n_threads == 1 or n_q < 2:
+            mih_topk_block(rows, columns, *args, 0, first, out_dist, out_pos, cost)
         else:
             mih_topk_parallel(rows, columns, *args, out_dist, out_pos, cost)
+        if first < n_q:
+            if np.all(cost[:first] < 0):
+                cost[first:] = -1.0
+            elif n_threads == 1:
+                mih_topk_block(rows, columns, *args, first, n_q, out_dist, out_pos, cost)
+            else:
+                mih_topk_parallel(
+                    rows[first:], columns, *args, out_dist[first:], out_pos[first:], cost[first:]
+                )
         gave_up = np.flatnonzero(cost < 0)
         if gave_up.size:
             sub = np.ascontiguousarray(rows[gave_up])
