@@ -303,24 +303,25 @@ class MultiIndexTables:
 
         ``reach`` is the probe plan (default: :meth:`range_plan`); the caller of a
         forced plan must keep it exact (see ``mih_range_block``). Queries are split into
-        contiguous blocks run on ``n_threads`` threads of a process-wide pool; the
-        kernel releases the GIL, so they run in parallel.
+        contiguous blocks, one per thread: this one and ``n_threads - 1`` of a
+        process-wide pool; the kernel releases the GIL, so they run in parallel.
         """
         if reach is None:
             reach = self.range_plan(radius, columns.shape[0])[0]
         n_q = rows.shape[0]
-        n_blocks = max(1, min(n_q // 16, 2 * n_threads)) if n_threads > 1 else 1
-        edges = np.linspace(0, n_q, n_blocks + 1).round().astype(np.int64)
+        n_blocks = max(1, min(n_q // 16, n_threads)) if n_threads > 1 else 1
+        edges = [n_q * b // n_blocks for b in range(n_blocks + 1)]
+        tables = self._tables()
 
         def run(b: int) -> tuple:
-            return mih_range_block(
-                rows, columns, *self._tables(), reach, radius, int(edges[b]), int(edges[b + 1])
-            )
+            return mih_range_block(rows, columns, *tables, reach, radius, edges[b], edges[b + 1])
 
         if n_blocks == 1:
             parts = [run(0)]
         else:
-            parts = list(_pool(n_threads).map(run, range(n_blocks)))
+            # This thread runs the first block while the pool runs the others.
+            futures = [_pool(n_threads).submit(run, b) for b in range(1, n_blocks)]
+            parts = [run(0)] + [f.result() for f in futures]
         lims = np.zeros(n_q + 1, dtype=np.int64)
         if len(parts) == 1:
             np.cumsum(parts[0][0], out=lims[1:])

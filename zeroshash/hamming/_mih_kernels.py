@@ -60,14 +60,6 @@ def _substring(lo_word, hi_word, off, length):
     return np.int64(v & ((np.uint64(1) << np.uint64(length)) - np.uint64(1)))
 
 
-@njit(int64(_ro_u64_1d, int64, int64), **_kernel_options)
-def _row_substring(words, start, length):
-    """Bits ``start:start+length`` (internal order) of one query's words."""
-    w = start // 64
-    hi = words[w + 1] if w + 1 < words.shape[0] else np.uint64(0)
-    return _substring(words[w], hi, start % 64, length)
-
-
 @njit(void(_ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _i32_1d, _i32_2d, _u64_3d), **_kernel_options)
 def build_tables(db, spans, table_starts, offsets, positions, bucket_codes):
     """Counting-sort every item into each substring's direct-address table.
@@ -251,7 +243,9 @@ def mih_topk_block(
     for qi in range(q_start, q_stop):
         words = q[qi]
         for i in range(m):
-            sub_q[i] = _row_substring(words, spans[i, 0], spans[i, 1])
+            wi = word_of[i]
+            above = words[wi + 1] if straddles[i] else np.uint64(0)
+            sub_q[i] = _substring(words[wi], above, off_of[i], spans[i, 1])
         hist[:] = 0
         fill = 0
         count = 0
@@ -556,7 +550,9 @@ def mih_range_block(
         words = q[qi]
         first_hit = n_out
         for i in range(m):
-            sub_q[i] = _row_substring(words, spans[i, 0], spans[i, 1])
+            wi = word_of[i]
+            above = words[wi + 1] if straddles[i] else np.uint64(0)
+            sub_q[i] = _substring(words[wi], above, off_of[i], spans[i, 1])
         q0 = words[0]
         qreach[:] = reach
         if exact_match:

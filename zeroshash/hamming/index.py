@@ -475,7 +475,7 @@ class HammingIndex:
             tables = snap.tables(self.bits, self.n_substrings)
             if tables.range_is_worthwhile(radius, columns.shape[0]):
                 lims, dist, pos = tables.range(rows, columns, radius, threads)
-                return lims, dist, self._positions_to_ids(snap, pos)
+                return lims, dist, snap.ids[pos]  # every position is a hit
         counts = np.zeros(rows.shape[0], dtype=np.int64)
         lims = np.zeros(rows.shape[0] + 1, dtype=np.int64)
         guard = _launch_guard() if parallel else contextlib.nullcontext()
