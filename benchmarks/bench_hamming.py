@@ -102,7 +102,7 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
         queries = random_packed(rng, args.n_queries, bits)
         flat = faiss.IndexBinaryFlat(bits)
         flat.add(db)
-        ours = {t: HammingIndex(bits, n_jobs=t) for t in sorted({1, all_threads})}
+        ours = {t: HammingIndex(bits, n_jobs=t, method="brute") for t in sorted({1, all_threads})}
         for index in ours.values():
             index.add(db)
         ours[1].search(queries[:4], 1)  # load / compile kernels outside the timings
