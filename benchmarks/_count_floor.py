@@ -5,7 +5,7 @@ top-k, in the same blocking (16 queries share each chunk of 256 items, four quer
 pass over a chunk), and for every query counts the items within a fixed radius. It
 computes every distance the top-k scan computes and keeps nothing, so the top-k time
 divided by this one is the cost of selection. One- and two-word (64- and 128-bit)
-codes only, as the comparison needs no more.
+codes are summed in registers; longer ones word by word into a chunk of distances.
 """
 
 from __future__ import annotations
@@ -24,16 +24,34 @@ QUERY_BLOCK = 16
 
 @njit(void(_ro_u64_2d, _ro_u64_2d, int64, _i64_1d), parallel=True, cache=True, nogil=True)
 def count_within(q, db, radius, counts):
-    """``counts[i]`` = items within ``radius`` of query ``i`` (one or two words)."""
+    """``counts[i]`` = items within ``radius`` of query ``i``."""
     n_q = q.shape[0]
     n_db = db.shape[1]
-    two = db.shape[0] == 2
+    n_words = db.shape[0]
+    two = n_words == 2
     n_blocks = (n_q + QUERY_BLOCK - 1) // QUERY_BLOCK
     for blk in prange(n_blocks):
         q_start = blk * QUERY_BLOCK
         q_stop = min(q_start + QUERY_BLOCK, n_q)
+        dist = np.empty(CHUNK, np.int64)
         for start in range(0, n_db, CHUNK):
             length = min(CHUNK, n_db - start)
+            if n_words > 2:
+                for qi in range(q_start, q_stop):
+                    for j in range(length):
+                        dist[j] = popcount64(q[qi, 0] ^ db[0, start + j])
+                    for w in range(1, n_words):
+                        qw = q[qi, w]
+                        col = db[w, start : start + length]
+                        for j in range(length):
+                            dist[j] += popcount64(qw ^ col[j])
+                    hits = 0
+                    for j in range(length):
+                        hits += dist[j] <= radius
+                    if start == 0:
+                        counts[qi] = 0
+                    counts[qi] += hits
+                continue
             c0 = db[0, start : start + length]
             c1 = db[1 if two else 0, start : start + length]
             for b in range(q_start, q_stop, 4):

@@ -199,11 +199,13 @@ class MultiIndexTables:
                     rows[first:], columns, *args, out_dist[first:], out_pos[first:], cost[first:]
                 )
         gave_up = np.flatnonzero(cost < 0)
-        if gave_up.size:
+        scan = topk_serial if n_threads == 1 or gave_up.size < 2 else topk_parallel
+        if gave_up.size == n_q:  # typically a lone query, or codes without near neighbours
+            scan(rows, columns, k, out_dist, out_pos)
+        elif gave_up.size:
             sub = np.ascontiguousarray(rows[gave_up])
             sub_dist = np.empty((gave_up.size, k), dtype=np.int32)
             sub_pos = np.empty((gave_up.size, k), dtype=np.int64)
-            scan = topk_serial if n_threads == 1 or gave_up.size < 2 else topk_parallel
             scan(sub, columns, k, sub_dist, sub_pos)
             out_dist[gave_up] = sub_dist
             out_pos[gave_up] = sub_pos

@@ -260,6 +260,7 @@ def mih_topk_block(
                 if r <= length:
                     base = table_starts[i]
                     mask = (np.int64(1) << r) - 1
+                    checked = False
                     while mask >= 0:
                         key = sub_q[i] ^ mask
                         lo = offsets[base + key]
@@ -321,6 +322,22 @@ def mih_topk_block(
                                     hist[level] = 0
                                     level -= 1
                         mask = _next_same_popcount(mask, length) if r > 0 else -1
+                        if cost > budget and not checked:
+                            # Over budget inside a step: decide now (once per step) rather
+                            # than after the step's C(length, r) probes.
+                            checked = True
+                            if count < k:
+                                gave_up = True
+                            else:
+                                room = (scan_cost - cost) / probe_cost
+                                left = _n_keys(length, r) + _probes_to_reach(
+                                    spans, r, i, level, room
+                                )
+                                gave_up = room < 0 or left > room
+                            if gave_up:
+                                break
+                    if gave_up:
+                        break
                 # Items still unseen have substring distance > r on tables 0..i and
                 # >= r on the others; if a table is too short for that, none is left.
                 all_seen = n_taken == n_db
@@ -595,6 +612,23 @@ def mih_range_block(
                             hits += popcount64(q0 ^ codes[j]) <= radius
                         if hits == 0:
                             continue
+                        for j in range(hi - lo):
+                            c = codes[j]
+                            d = popcount64(q0 ^ c)
+                            if d > radius:
+                                continue
+                            seen = False
+                            for t in range(i):
+                                if qreach[t] >= 0:
+                                    st = _substring(c, np.uint64(0), off_of[t], spans[t, 1])
+                                    if popcount64(np.uint64(st ^ sub_q[t])) <= qreach[t]:
+                                        seen = True
+                                        break
+                            if not seen:
+                                out_d[n_out] = d
+                                out_p[n_out] = positions[i, lo + j]
+                                n_out += 1
+                        continue
                     for at in range(lo, hi):
                         d = 0
                         if with_codes:
