@@ -6,6 +6,7 @@ never saved or pickled.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -305,25 +306,35 @@ class MultiIndexTables:
 
         ``reach`` is the probe plan (default: :meth:`range_plan`); the caller of a
         forced plan must keep it exact (see ``mih_range_block``). Queries are split into
-        contiguous blocks, one per thread: this one and ``n_threads - 1`` of a
-        process-wide pool; the kernel releases the GIL, so they run in parallel.
+        contiguous blocks (up to 8 per thread) that this thread and ``n_threads - 1``
+        threads of a process-wide pool take in turn; the kernel releases the GIL, so
+        they run in parallel.
         """
         if reach is None:
             reach = self.range_plan(radius, columns.shape[0])[0]
         n_q = rows.shape[0]
-        n_blocks = max(1, min(n_q // 16, n_threads)) if n_threads > 1 else 1
+        # Several blocks per thread, taken in turn by whichever thread is free, so a
+        # thread slowed by other processes on its core does not hold the rest back.
+        n_blocks = max(1, min(n_q // 32, 8 * n_threads)) if n_threads > 1 else 1
         edges = [n_q * b // n_blocks for b in range(n_blocks + 1)]
         tables = self._tables()
+        parts: list = [None] * n_blocks
+        next_block = itertools.count()
 
-        def run(b: int) -> tuple:
-            return mih_range_block(rows, columns, *tables, reach, radius, edges[b], edges[b + 1])
+        def work() -> None:
+            while (b := next(next_block)) < n_blocks:
+                parts[b] = mih_range_block(
+                    rows, columns, *tables, reach, radius, edges[b], edges[b + 1]
+                )
 
         if n_blocks == 1:
-            parts = [run(0)]
+            work()
         else:
-            # This thread runs the first block while the pool runs the others.
-            futures = [_pool(n_threads).submit(run, b) for b in range(1, n_blocks)]
-            parts = [run(0)] + [f.result() for f in futures]
+            # This thread works too, beside n_threads - 1 threads of the pool.
+            futures = [_pool(n_threads).submit(work) for _ in range(n_threads - 1)]
+            work()
+            for future in futures:
+                future.result()
         lims = np.zeros(n_q + 1, dtype=np.int64)
         if len(parts) == 1:
             np.cumsum(parts[0][0], out=lims[1:])

@@ -70,13 +70,37 @@ class _Snapshot:
     tables) is built under the snapshot's lock and published once.
     """
 
-    __slots__ = ("buffer", "id_buffer", "n", "next_id", "_lock", "_columns", "_tables")
+    __slots__ = (
+        "buffer",
+        "id_buffer",
+        "n",
+        "next_id",
+        "identity",
+        "_lock",
+        "_columns",
+        "_tables",
+    )
 
-    def __init__(self, buffer: np.ndarray, id_buffer: np.ndarray, n: int, next_id: int):
+    def __init__(
+        self,
+        buffer: np.ndarray,
+        id_buffer: np.ndarray,
+        n: int,
+        next_id: int,
+        identity: bool | None = None,
+    ):
         self.buffer = buffer
         self.id_buffer = id_buffer
         self.n = n
         self.next_id = next_id
+        # Whether the ids are the positions 0..n-1 (then results need no id lookup, a
+        # random access per hit).
+        if identity is None:
+            ids = id_buffer[:n]
+            identity = n == 0 or (
+                ids[0] == 0 and ids[-1] == n - 1 and np.array_equal(ids, np.arange(n))
+            )
+        self.identity = bool(identity)
         self._lock = threading.Lock()
         self._columns: np.ndarray | None = None
         self._tables: tuple[int | None, MultiIndexTables] | None = None
@@ -132,7 +156,8 @@ class _Snapshot:
             id_buffer[:n] = self.id_buffer[:n]
         buffer[:, n : n + b] = rows.T
         id_buffer[n : n + b] = ids
-        return _Snapshot(buffer, id_buffer, n + b, next_id)
+        identity = self.identity and np.array_equal(ids, np.arange(n, n + b))
+        return _Snapshot(buffer, id_buffer, n + b, next_id, identity)
 
 
 class HammingIndex:
@@ -378,6 +403,8 @@ class HammingIndex:
 
     @staticmethod
     def _positions_to_ids(snap: _Snapshot, pos: np.ndarray) -> np.ndarray:
+        if snap.identity:
+            return pos  # fresh from the kernel; -1 in missing slots already
         out = np.full(pos.shape, -1, dtype=np.int64)
         found = pos >= 0
         out[found] = snap.ids[pos[found]]
@@ -475,7 +502,8 @@ class HammingIndex:
             tables = snap.tables(self.bits, self.n_substrings)
             if tables.range_is_worthwhile(radius, columns.shape[0]):
                 lims, dist, pos = tables.range(rows, columns, radius, threads)
-                return lims, dist, snap.ids[pos]  # every position is a hit
+                # Every position is a hit.
+                return lims, dist, pos if snap.identity else snap.ids[pos]
         counts = np.zeros(rows.shape[0], dtype=np.int64)
         lims = np.zeros(rows.shape[0] + 1, dtype=np.int64)
         guard = _launch_guard() if parallel else contextlib.nullcontext()
