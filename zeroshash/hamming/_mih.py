@@ -33,6 +33,10 @@ _PLAN_SAMPLE = 64
 # probes alone decide (they grow as C(bits, r)).
 _PLAN_MEASURED_REACH = 3
 
+# Estimated work (cost-model units, ~0.3 ns each) a range search needs per thread it
+# uses: handing a block to a thread costs tens of microseconds, and a thread on a core
+# busy with other processes finishes last.
+_MIN_THREAD_COST = 2_000_000
 # Queries of a batch probed before the rest (see MultiIndexTables.topk).
 _SAMPLE_QUERIES = 8
 
@@ -310,9 +314,11 @@ class MultiIndexTables:
         threads of a process-wide pool take in turn; the kernel releases the GIL, so
         they run in parallel.
         """
-        if reach is None:
-            reach = self.range_plan(radius, columns.shape[0])[0]
         n_q = rows.shape[0]
+        if reach is None:
+            reach, cost = self.range_plan(radius, columns.shape[0])
+            # Threads only for work worth handing over (see _MIN_THREAD_COST).
+            n_threads = max(1, min(n_threads, int(cost * n_q // _MIN_THREAD_COST)))
         # Several blocks per thread, taken in turn by whichever thread is free, so a
         # thread slowed by other processes on its core does not hold the rest back.
         n_blocks = max(1, min(n_q // 32, 8 * n_threads)) if n_threads > 1 else 1
