@@ -7,6 +7,14 @@ advantage). numpy and scikit-learn are too slow for the full problem: they run o
 a subsample of queries (and, for scikit-learn, of the database) and their times are
 scaled linearly to the full size, which the table says.
 
+Sections: exhaustive top-k against faiss's ``IndexBinaryFlat``, numpy and scikit-learn,
+each k beside the counting-only scan of the same codes (``_count_floor.py``, the floor of
+selection); multi-index hashing on 10M clustered 64-bit codes (range r = 0..3 and k-NN)
+against every faiss ``IndexBinaryHash`` / ``IndexBinaryMultiHash`` setting, each with its
+recall against the exact results, and the fastest exact one; ``method="auto"`` against
+brute force and MIH, for a batch and for queries one at a time, on the clustered codes
+and on uniform random ones (no near neighbours).
+
 Run from the repository root::
 
     PYTHONPATH=. python benchmarks/bench_hamming.py            # full run (~15 min)
@@ -21,14 +29,14 @@ import time
 
 import numba
 import numpy as np
+from _count_floor import counting_scan  # benchmarks/_count_floor.py, beside this script
 from _timing import timed  # noqa: E402  (benchmarks/_timing.py, beside this script)
 
+from zeroshash._bits import packed_to_rows
 from zeroshash._progress import progress_bar, write_line
 from zeroshash.hamming import HammingIndex
 
 TARGETS = {64: 2.5, 128: 1.8}  # required throughput ratio vs faiss at k = 10 and 100
-
-
 
 
 def random_packed(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:
@@ -76,10 +84,11 @@ def n_rows(args, all_threads: int) -> int:
     """How many rows the run adds to its table (the progress bar's total)."""
     rows = 0
     if not args.skip_flat:
-        per_bits = len(args.ks) * (len({1, all_threads}) + 1 + (not args.skip_sklearn))
+        per_bits = len(args.ks) * (len({1, all_threads}) + 2 + (not args.skip_sklearn))
         rows += len(args.bits) * per_bits
     if not args.skip_mih:
-        rows += len(args.radii) + 2 * len(args.mih_ks)
+        tasks = len(args.radii) + len(args.mih_ks)
+        rows += tasks * (1 + (not args.skip_faiss_hash)) + 4 * len(args.mih_ks)
     return rows
 
 
@@ -93,10 +102,16 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
         queries = random_packed(rng, args.n_queries, bits)
         flat = faiss.IndexBinaryFlat(bits)
         flat.add(db)
-        ours = {t: HammingIndex(bits, n_jobs=t) for t in sorted({1, all_threads})}
+        ours = {t: HammingIndex(bits, n_jobs=t, method="brute") for t in sorted({1, all_threads})}
         for index in ours.values():
             index.add(db)
         ours[1].search(queries[:4], 1)  # load / compile kernels outside the timings
+        # The floor of selection: the same scan, counting only (benchmarks/_count_floor.py).
+        q_rows = packed_to_rows(queries)
+        columns = ours[all_threads]._snapshot.columns()
+        counting_scan(q_rows[:4], columns, bits // 4)
+        t_floor, _ = timed(args.repeats, counting_scan, q_rows, columns, bits // 4)
+        write_line(f"  counting-only scan {bits}b t={all_threads}: {t_floor:.3f}s (the floor)")
         for k in args.ks:
             for threads in sorted({1, all_threads}):
                 t_ours, (d_ours, _) = timed(args.repeats, ours[threads].search, queries, k)
@@ -115,6 +130,16 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
                     "same distances" if exact else "DISTANCES DIFFER",
                 )
                 checks.append((bits, k, threads, ratio, target, exact))
+                if threads == all_threads:
+                    over = t_ours / t_floor
+                    table.add(
+                        f"top-k {bits}b k={k} t={threads} vs counting floor",
+                        f"ours {t_ours:.3f}s",
+                        f"count-only {t_floor:.3f}s",
+                        f"ours / floor = {over:.2f}",
+                        f"target <= 1.3: {'yes' if over <= 1.3 else 'NO'}" if k == 100 else "",
+                        "",
+                    )
         # numpy and scikit-learn: single thread, query (and database) subsamples.
         n_q_sub = max(1, args.n_queries // 10)
         db_words = np.ascontiguousarray(db).view("<u8").astype(np.uint64)
@@ -154,6 +179,120 @@ def bench_flat(args, rng, table: Table, all_threads: int) -> list[tuple]:
     return checks
 
 
+def _same_range(a: tuple, b: tuple) -> bool:
+    return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def _range_recall(lims, ids, exact_lims, exact_ids) -> float:
+    """Fraction of the exact (query, id) hits a peer returned."""
+    found = total = 0
+    for i in range(len(exact_lims) - 1):
+        want = exact_ids[exact_lims[i] : exact_lims[i + 1]]
+        got = ids[lims[i] : lims[i + 1]]
+        found += np.isin(want, got).sum()
+        total += want.size
+    return found / max(total, 1)
+
+
+def faiss_hash_settings(bits: int) -> list[tuple[str, object, int]]:
+    """(label, factory, nflip) for faiss's hash indexes, IndexBinaryHash with
+    one table of b bits and IndexBinaryMultiHash with nhash tables of b bits."""
+    import faiss
+
+    out = []
+    for b in (16, 20, 24):
+        for nflip in (0, 1, 2, 3):
+            out.append(
+                (
+                    f"faiss Hash b={b} nflip={nflip}",
+                    lambda b=b: faiss.IndexBinaryHash(bits, b),
+                    nflip,
+                )
+            )
+    for nhash, b in ((2, 24), (3, 21)):
+        for nflip in (0, 1, 2):
+            out.append(
+                (
+                    f"faiss MultiHash nhash={nhash} b={b} nflip={nflip}",
+                    lambda nhash=nhash, b=b: faiss.IndexBinaryMultiHash(bits, nhash, b),
+                    nflip,
+                )
+            )
+    return out
+
+
+def bench_faiss_hash(args, db, queries, exact_range: dict, exact_knn) -> dict:
+    """Every faiss hash setting on the clustered data: time and recall against exact.
+
+    Returns, per task ("range r" / "knn k"), the fastest setting whose results equal
+    the exact ones on this data (label, time).
+    """
+    import faiss
+
+    faiss.omp_set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    best: dict = {}
+    built: dict = {}
+    for label, make, nflip in faiss_hash_settings(64):
+        key = label.rsplit(" nflip", 1)[0]
+        if key not in built:
+            built.clear()  # one faiss index in memory at a time
+            built[key] = make()
+            built[key].add(db)
+        index = built[key]
+        index.nflip = nflip
+        for radius in args.radii:
+            # faiss's radius is exclusive: distance < radius.
+            t, (lims, _, ids) = timed(args.repeats, index.range_search, queries, radius + 1)
+            e_lims, _, e_ids = exact_range[radius]
+            recall = _range_recall(lims, ids, e_lims, e_ids)
+            exact = recall == 1.0 and lims[-1] == e_lims[-1]
+            write_line(f"    {label} range r={radius}: {t:.4f}s recall {recall:.4f}")
+            task = f"range r={radius}"
+            if exact and (task not in best or t < best[task][1]):
+                best[task] = (label, t)
+        for k in args.mih_ks:
+            t, (dist, _) = timed(args.repeats, index.search, queries, k)
+            recall = float(np.mean(dist == exact_knn[k]))
+            write_line(f"    {label} knn k={k}: {t:.4f}s recall {recall:.4f} (distances)")
+            task = f"knn k={k}"
+            if recall == 1.0 and (task not in best or t < best[task][1]):
+                best[task] = (label, t)
+    built.clear()
+    return best
+
+
+def _lone(index: HammingIndex, queries: np.ndarray, k: int) -> None:
+    for i in range(queries.shape[0]):
+        index.search(queries[i : i + 1], k)
+
+
+def bench_auto(args, table: Table, name: str, indexes: dict, queries, n_lone: int) -> list:
+    """Batch and one-query-at-a-time k-NN for brute / mih / auto on one data set."""
+    checks = []
+    for k in args.mih_ks:
+        batch = {m: timed(args.repeats, ix.search, queries, k) for m, ix in indexes.items()}
+        exact = all(_same_range(batch[m][1], batch["brute"][1]) for m in indexes if m != "brute")
+        lone = {
+            m: timed(args.repeats, _lone, ix, queries[:n_lone], k)[0] / n_lone
+            for m, ix in indexes.items()
+        }
+        for mode, times in (("batch", {m: t for m, (t, _) in batch.items()}), ("lone", lone)):
+            better = min(times["brute"], times["mih"])
+            ratio = times["auto"] / better
+            unit = (lambda t: f"{t:.4f}s") if mode == "batch" else (lambda t: f"{t * 1e3:.3f}ms")
+            table.add(
+                f"{name} knn k={k} {mode}"
+                + (f" ({queries.shape[0]} queries)" if mode == "batch" else " (per query)"),
+                f"auto {unit(times['auto'])}",
+                f"brute {unit(times['brute'])} mih {unit(times['mih'])}",
+                f"auto / better = {ratio:.2f}",
+                f"target <= 1.1: {'yes' if ratio <= 1.1 else 'NO'}",
+                "identical" if exact else "DIFFER",
+            )
+            checks.append(("auto", name, mode, k, ratio, exact))
+    return checks
+
+
 def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
     checks = []
     table.bar.set_postfix(part="mih", bits=64)
@@ -165,65 +304,88 @@ def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
     queries[rows, byte] ^= np.left_shift(1, rng.integers(0, 8, size=args.n_queries)).astype(
         np.uint8
     )
-    brute = HammingIndex(64, n_jobs=all_threads)
-    brute.add(db)
-    mih = HammingIndex(64, n_jobs=all_threads, method="mih")
-    mih.add(db)
+    indexes = {m: HammingIndex(64, n_jobs=all_threads, method=m) for m in ("brute", "mih", "auto")}
+    for index in indexes.values():
+        index.add(db)
+    brute, mih = indexes["brute"], indexes["mih"]
     start = time.perf_counter()
     mih.search(queries[:1], 1)  # builds the tables
     build = time.perf_counter() - start
-    m = mih._mih_tables().n_substrings
-    write_line(f"  MIH tables: m={m} substrings, built in {build:.2f}s for {args.mih_n_db} items")
+    indexes["auto"].search(queries[:1], 1)
+    tables = mih._mih_tables()
+    write_line(
+        f"  MIH tables: m={tables.n_substrings} substrings, built in {build:.2f}s for "
+        f"{args.mih_n_db} items; range plans (substring radius per table, -1 unprobed): "
+        + ", ".join(f"r={r}: {tables.range_plan(r, 1)[0].tolist()}" for r in args.radii)
+    )
+    ours: dict = {}
+    exact_range: dict = {}
     for radius in args.radii:
         t_b, res_b = timed(args.repeats, brute.range_search, queries, radius)
         t_m, res_m = timed(args.repeats, mih.range_search, queries, radius)
-        exact = all(np.array_equal(a, b) for a, b in zip(res_b, res_m, strict=True))
+        exact = _same_range(res_b, res_m)
+        exact_range[radius] = res_b
+        ours[f"range r={radius}"] = (t_m, exact, f"{res_b[0][-1] / args.n_queries:.0f} hits/query")
         ratio = t_b / t_m
         table.add(
             f"mih 64b range r={radius} t={all_threads}",
-            f"mih {t_m:.3f}s",
+            f"mih {t_m:.4f}s",
             f"brute {t_b:.3f}s",
             f"{ratio:.1f}x",
-            f"target 10x: {'yes' if ratio >= 10 else 'NO'}",
+            "",
             f"identical ({res_b[0][-1] / args.n_queries:.0f} hits/query)" if exact else "DIFFER",
         )
         checks.append(("range", radius, ratio, exact))
+    exact_knn = {}
     for k in args.mih_ks:
         t_b, res_b = timed(args.repeats, brute.search, queries, k)
         t_m, res_m = timed(args.repeats, mih.search, queries, k)
-        exact = all(np.array_equal(a, b) for a, b in zip(res_b, res_m, strict=True))
-        ratio = t_b / t_m
+        exact = _same_range(res_b, res_m)
+        exact_knn[k] = res_b[0]
+        ours[f"knn k={k}"] = (t_m, exact, "")
         table.add(
             f"mih 64b knn k={k} t={all_threads}",
-            f"mih {t_m:.3f}s",
-            f"brute {t_b:.3f}s",
-            f"{ratio:.1f}x",
-            f"target 10x: {'yes' if ratio >= 10 else 'NO'}",
-            "identical" if exact else "DIFFER",
-        )
-        checks.append(("knn", k, ratio, exact))
-    # Where the data does not allow it: uniform random codes have no near neighbours,
-    # so probing must reach large substring radii.
-    table.bar.set_postfix(part="mih uniform", bits=64)
-    uniform = random_packed(rng, args.n_db, 64)
-    u_queries = random_packed(rng, args.n_queries, 64)
-    brute = HammingIndex(64, n_jobs=all_threads)
-    brute.add(uniform)
-    mih = HammingIndex(64, n_jobs=all_threads, method="mih")
-    mih.add(uniform)
-    mih.search(u_queries[:1], 1)
-    for k in args.mih_ks:
-        t_b, res_b = timed(args.repeats, brute.search, u_queries, k)
-        t_m, res_m = timed(args.repeats, mih.search, u_queries, k)
-        exact = all(np.array_equal(a, b) for a, b in zip(res_b, res_m, strict=True))
-        table.add(
-            f"mih 64b UNIFORM n={args.n_db} knn k={k} t={all_threads}",
-            f"mih {t_m:.3f}s",
+            f"mih {t_m:.4f}s",
             f"brute {t_b:.3f}s",
             f"{t_b / t_m:.1f}x",
-            "(no target: random codes have no near neighbours)",
+            "",
             "identical" if exact else "DIFFER",
         )
+        checks.append(("knn", k, t_b / t_m, exact))
+    if not args.skip_faiss_hash:
+        table.bar.set_postfix(part="faiss hash", bits=64)
+        write_line("  faiss hash indexes on the same data (recall against exact):")
+        best = bench_faiss_hash(args, db, queries, exact_range, exact_knn)
+        for task, (t_m, exact, note) in ours.items():
+            if task not in best:
+                table.add(
+                    f"vs faiss {task}", f"mih {t_m:.4f}s", "no exact faiss setting", "", "", ""
+                )
+                continue
+            label, t_f = best[task]
+            ratio = t_f / t_m
+            table.add(
+                f"vs faiss {task} t={all_threads}",
+                f"mih {t_m:.4f}s",
+                f"{label} {t_f:.4f}s (fastest exact)",
+                f"{ratio:.2f}x",
+                f"target >= 1x: {'yes' if ratio >= 1 else 'NO'}",
+                ("identical " if exact else "DIFFER ") + note,
+            )
+            checks.append(("faiss", task, ratio, exact))
+    table.bar.set_postfix(part="auto clustered", bits=64)
+    checks += bench_auto(args, table, f"clustered n={args.mih_n_db}", indexes, queries, args.n_lone)
+    del indexes, brute, mih
+    # Where the data does not allow it: uniform random codes have no near neighbours,
+    # so probing must reach large substring radii.
+    table.bar.set_postfix(part="auto uniform", bits=64)
+    uniform = random_packed(rng, args.n_db, 64)
+    u_queries = random_packed(rng, args.n_queries, 64)
+    indexes = {m: HammingIndex(64, n_jobs=all_threads, method=m) for m in ("brute", "mih", "auto")}
+    for index in indexes.values():
+        index.add(uniform)
+        index.search(u_queries[:1], 1)
+    checks += bench_auto(args, table, f"UNIFORM n={args.n_db}", indexes, u_queries, args.n_lone)
     return checks
 
 
@@ -243,11 +405,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mih-ks", type=int, nargs="+", default=[10])
     parser.add_argument("--skip-flat", action="store_true")
     parser.add_argument("--skip-mih", action="store_true")
+    parser.add_argument("--skip-faiss-hash", action="store_true")
+    parser.add_argument("--n-lone", type=int, default=200, help="queries run one at a time")
     parser.add_argument("--quick", action="store_true", help="small sizes for a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
         args.n_db, args.n_queries, args.repeats = 100_000, 200, 2
         args.mih_n_db, args.sklearn_n_db, args.mih_centres = 500_000, 5000, 500
+        args.n_lone = 20
     all_threads = numba.config.NUMBA_NUM_THREADS
     rng = np.random.default_rng(0)
     print(

@@ -99,3 +99,23 @@ def test_memory_mapped_index_is_searchable_read_only(index, tmp_path):
     lims, dist, ids = loaded.range_search(queries, 10)
     want = index.range_search(queries, 10)
     assert_same((lims, dist, ids), want)
+
+
+@pytest.mark.parametrize("method", ["brute", "mih", "auto"])
+def test_every_method_round_trips_and_old_codes_still_load(method, tmp_path):
+    """method="auto" is code 2 in the header; files of the earlier codes 0 and 1 (the
+    only ones older versions wrote) load unchanged."""
+    import struct
+    import zlib
+
+    rng = np.random.default_rng(4)
+    index = HammingIndex(64, n_jobs=1, method=method)
+    index.add(random_codes(rng, 50, 64))
+    index.save(tmp_path / "a.zsh")
+    head = (tmp_path / "a.zsh").read_bytes()[:HEADER_SIZE]
+    assert struct.unpack("<I", head[20:24])[0] == ("brute", "mih", "auto").index(method)
+    assert struct.unpack("<I", head[60:])[0] == zlib.crc32(head[:60])
+    loaded = HammingIndex.load(tmp_path / "a.zsh")
+    assert loaded.method == method
+    loaded.save(tmp_path / "b.zsh")
+    assert (tmp_path / "a.zsh").read_bytes() == (tmp_path / "b.zsh").read_bytes()

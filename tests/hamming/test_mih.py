@@ -129,3 +129,127 @@ def test_build_tables_against_numpy(bits, m):
         np.testing.assert_array_equal(np.diff(offsets), np.bincount(keys, minlength=2**length))
         np.testing.assert_array_equal(tables.positions[i], np.argsort(keys, kind="stable"))
         np.testing.assert_array_equal(tables.bucket_codes[i], columns[:, tables.positions[i]])
+
+
+def _plan_is_exact(reach, spans, radius):
+    probed = reach >= 0
+    full = np.any(probed & (reach >= spans[:, 1]))
+    return full or int((reach[probed] + 1).sum()) >= radius + 1
+
+
+@given(
+    bits=st.sampled_from([16, 31, 64, 100]),
+    n=st.integers(1, 300),
+    m=st.integers(1, 5),
+    radius=st.integers(0, 9),
+    seed=st.integers(0, 999),
+    data=st.data(),
+)
+@settings(max_examples=60, deadline=None, derandomize=True)
+def test_every_exact_range_plan_equals_brute_force(bits, n, m, radius, seed, data):
+    """Forced plans: any subset of tables with any reaches meeting the pigeonhole bound
+    (single table with flips, exact match in radius + 1 tables, mixed) is exact."""
+    rng = np.random.default_rng(seed)
+    database = clustered(rng, n, bits, n_centres=max(1, n // 15), flips=2)
+    queries = np.concatenate([random_codes(rng, 2, bits), database[:4]])
+    m = max(m, -(-8 * ((bits + 7) // 8) // 10))
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=seed % 2 == 0)
+    spans = tables.spans
+    reach = np.array(
+        [data.draw(st.integers(-1, min(radius, int(length)))) for length in spans[:, 1]],
+        dtype=np.int64,
+    )
+    # Raise the reaches until the plan is exact, as a planner must.
+    i = 0
+    while not _plan_is_exact(reach, spans, radius):
+        reach[i % m] = min(reach[i % m] + 1, spans[i % m, 1])
+        i += 1
+    reach.flags.writeable = False
+    want = range_search(queries, database, bits, radius)
+    assert_same(tables.range(rows, columns, radius, 1, reach=reach), want)
+    assert_same(tables.range(rows, columns, radius, 2, reach=reach), want)
+
+
+@pytest.mark.parametrize("radius", range(0, 9))
+def test_chosen_range_plans_are_exact(radius):
+    rng = np.random.default_rng(radius)
+    database = clustered(rng, 4000, 64, n_centres=30, flips=3)
+    queries = np.concatenate([clustered(rng, 10, 64, 30, 2), random_codes(rng, 3, 64)])
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, 64)
+    reach, cost = tables.range_plan(radius, 1)
+    assert _plan_is_exact(reach, tables.spans, radius) and cost > 0
+    assert_same(tables.range(rows, columns, radius, 2), range_search(queries, database, 64, radius))
+
+
+def test_single_table_plan_for_radius_zero_and_exact_match_for_small_radii():
+    """On clustered codes, r=0 probes one table (the query's smallest bucket) and r < m
+    exact-match lookups in r + 1 tables: fewer candidates than flips."""
+    rng = np.random.default_rng(3)
+    database = clustered(rng, 20000, 64, n_centres=50, flips=3)
+    tables = MultiIndexTables(packed_to_columns(database), 64, n_substrings=3)
+    for radius in (0, 1, 2):
+        reach = tables.range_plan(radius, 1)[0]
+        assert sorted(reach.tolist()) == [-1] * (2 - radius) + [0] * (radius + 1)
+
+
+@pytest.mark.parametrize("n_queries", [1, 5, 40, 100])
+@pytest.mark.parametrize("budget", [0.0, 100.0, 5000.0, None, 2.0**62])
+def test_topk_give_up_and_batch_scan_are_exact(n_queries, budget):
+    """Queries that give up (any budget), the batch sample and the batch scan are exact,
+    on uniform codes (most give up) and clustered ones (few do)."""
+    rng = np.random.default_rng(n_queries)
+    for database in (random_codes(rng, 3000, 64), clustered(rng, 3000, 64, 20, 3)):
+        queries = np.concatenate([database[: n_queries // 2], random_codes(rng, n_queries, 64)])
+        queries = queries[:n_queries]
+        columns, rows = packed_to_columns(database), packed_to_rows(queries)
+        tables = MultiIndexTables(columns, 64)
+        want = topk(queries, database, 64, 7)
+        for threads in (1, 2):
+            assert_same(tables.topk(rows, columns, 7, threads, budget=budget), want)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_auto_equals_brute_on_clustered_and_uniform_codes(n_jobs, monkeypatch):
+    import zeroshash.hamming.index as index_module
+
+    monkeypatch.setattr(index_module, "AUTO_MIN_ITEMS", 0)
+    rng = np.random.default_rng(11)
+    for database in (clustered(rng, 5000, 64, 40, 3), random_codes(rng, 5000, 64)):
+        queries = np.concatenate([database[:30] ^ np.uint8(1), random_codes(rng, 20, 64)])
+        auto = HammingIndex(64, n_jobs=n_jobs)
+        brute = HammingIndex(64, n_jobs=n_jobs, method="brute")
+        assert auto.method == "auto"
+        for index in (auto, brute):
+            index.add(database)
+        for k in (1, 10, 100):
+            assert_same(auto.search(queries, k), brute.search(queries, k))
+            for i in (0, 25, 49):  # lone queries
+                assert_same(auto.search(queries[i : i + 1], k), brute.search(queries[i : i + 1], k))
+        for radius in (0, 2, 5, 20):
+            assert_same(auto.range_search(queries, radius), brute.range_search(queries, radius))
+        assert auto._snapshot._tables is not None  # the tables were used
+
+
+def test_auto_scans_small_indexes_without_tables():
+    rng = np.random.default_rng(2)
+    index = HammingIndex(64)
+    index.add(random_codes(rng, 500, 64))
+    index.search(random_codes(rng, 3, 64), 5)
+    index.range_search(random_codes(rng, 3, 64), 3)
+    assert index._snapshot._tables is None
+
+
+@pytest.mark.parametrize("n", [1, 2, 15, 16, 17, 40, 300])
+def test_sort_runs_against_numpy(n):
+    from zeroshash.hamming._mih_kernels import sort_runs
+
+    rng = np.random.default_rng(n)
+    # A few ascending runs, as the hits of a few buckets, and plain random values.
+    runs = np.concatenate([np.sort(rng.integers(0, 1000, size)) for size in (n // 3, n - n // 3)])
+    for values in (runs, rng.integers(0, 50, n)):
+        got = np.concatenate([[7, 7], values, [3]]).astype(np.int64)
+        sort_runs(got, np.empty_like(got), 2, 2 + n)
+        np.testing.assert_array_equal(got[2 : 2 + n], np.sort(values))
+        assert got[:2].tolist() == [7, 7] and got[-1] == 3

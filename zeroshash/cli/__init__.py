@@ -4,7 +4,7 @@ Subcommands::
 
     zeroshash fit FEATURES --labels L [--word-vecs W] --method NAME --bits N -o MODEL
     zeroshash encode MODEL FEATURES -o CODES.npy
-    zeroshash index CODES.npy [--ids IDS] [--method brute|mih] -o INDEX
+    zeroshash index CODES.npy [--ids IDS] [--method auto|brute|mih] -o INDEX
     zeroshash search INDEX QUERIES (-k K | --radius R) [--model MODEL] [-o OUT.npz|.csv]
     zeroshash evaluate (--dataset NAME ... | --features F --labels L) [--json]
     zeroshash info FILE
@@ -142,8 +142,9 @@ def _add_index(sub, common) -> None:
                    "writes them; the number of columns for 0/1 bits of any other dtype); "
                    "give it for codes of a length that is not a multiple of 8, or for 0/1 "
                    "bits stored as uint8")
-    p.add_argument("--method", choices=("brute", "mih"), default="brute",
-                   help="brute-force scan or multi-index hashing (same results)")
+    p.add_argument("--method", choices=("auto", "brute", "mih"), default="auto",
+                   help="brute-force scan, multi-index hashing, or auto: the faster of "
+                   "the two per search and per query (all give the same results)")
     p.add_argument("-o", "--output", required=True, metavar="INDEX")
     p.set_defaults(handler=run_index)
 

@@ -7,7 +7,7 @@ Layout (all integers little-endian)::
     8       4     format version (uint32, currently 1)
     12      4     bits (uint32)
     16      4     n_words = ceil(bits / 64) (uint32)
-    20      4     method: 0 brute force, 1 multi-index hashing (uint32)
+    20      4     method: 0 brute force, 1 multi-index hashing, 2 auto (uint32)
     24      8     count: number of items (uint64)
     32      8     next default id (int64)
     40      4     n_substrings, 0 for automatic (uint32)
@@ -39,7 +39,7 @@ MAGIC = b"ZSHAMIDX"
 VERSION = 1
 HEADER_SIZE = 64
 _HEADER = struct.Struct("<8sIIIIQqII12s")
-_METHODS = ("brute", "mih")
+_METHODS = ("brute", "mih", "auto")
 _BLOCK = 1 << 24
 
 

@@ -6,9 +6,12 @@ never saved or pickled.
 
 from __future__ import annotations
 
+import itertools
 import math
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 
 from ._mih_kernels import build_tables, mih_range_block, mih_topk_block, mih_topk_parallel
@@ -16,12 +19,42 @@ from ._topk_kernels import topk_parallel, topk_serial
 
 # Widest substring: its direct-address table has 2**26 + 1 int32 offsets (256 MiB).
 MAX_SUBSTRING_BITS = 26
-# Probes plus candidate words a query may cost, per database word scanned by the
-# linear alternative, before it is finished by that linear scan instead. A probe is a
-# random memory access, roughly 30 sequential words of scanning.
-_COST_PER_SCANNED_WORD = 1 / 32
-# Queries probed before deciding whether the rest of a batch is better scanned.
-_PROBE_BATCH = 32
+# The cost model, in units of one database word read by the linear scan (about 0.3 ns
+# on a 2-core AVX2 machine): a bucket probe is a random memory access into the offsets
+# (a cache miss on large tables), a candidate word is read sequentially from the
+# bucket-ordered copy of the codes. Measured with benchmarks/bench_hamming.py; they
+# only steer the choice between exact methods, never the results.
+PROBE_COST = 400.0
+WORD_COST = 8.0
+# Pseudo-queries (database items) whose probes measure how many candidates a range
+# plan enumerates on this data.
+_PLAN_SAMPLE = 64
+# Largest substring radius whose candidates are measured on the sample; beyond it the
+# probes alone decide (they grow as C(bits, r)).
+_PLAN_MEASURED_REACH = 3
+
+# Estimated work (cost-model units, ~0.3 ns each) a range search needs per thread it
+# uses: handing a block to a thread costs tens of microseconds, and a thread on a core
+# busy with other processes finishes last.
+_MIN_THREAD_COST = 2_000_000
+# Queries of a batch probed before the rest (see MultiIndexTables.topk).
+_SAMPLE_QUERIES = 8
+
+_POOL_LOCK = threading.Lock()
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool(n_threads: int) -> ThreadPoolExecutor:
+    """A process-wide pool for the range blocks (threads are not started per call)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL._max_workers < n_threads:
+            old = _POOL
+            workers = max(n_threads, numba.config.NUMBA_NUM_THREADS)
+            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zeroshash-mih")
+            if old is not None:
+                old.shutdown(wait=False)
+        return _POOL
 
 
 def choose_n_substrings(bits: int, n_items: int) -> int:
@@ -40,6 +73,15 @@ def choose_n_substrings(bits: int, n_items: int) -> int:
     width = 8 * ((bits + 7) // 8)
     by_size = round(bits / math.log2(max(n_items, 2)))
     return int(min(width, max(1, by_size, math.ceil(width / MAX_SUBSTRING_BITS))))
+
+
+def _substring_keys(columns: np.ndarray, items: np.ndarray, start: int, length: int) -> np.ndarray:
+    """Bits ``start:start+length`` (internal order) of the items ``items``, as int64."""
+    w, off = divmod(start, 64)
+    v = columns[w, items] >> np.uint64(off)
+    if off + length > 64:
+        v |= columns[w + 1, items] << np.uint64(64 - off)
+    return (v & np.uint64((1 << length) - 1)).astype(np.int64)
 
 
 class MultiIndexTables:
@@ -97,6 +139,16 @@ class MultiIndexTables:
             columns, self.spans, self.table_starts, self.offsets, self.positions, self.bucket_codes
         )
         self.n_items = n_items
+        # Substring keys of a fixed sample of items: the data statistics of the plans.
+        sample = np.random.default_rng(0).integers(0, max(n_items, 1), _PLAN_SAMPLE)
+        self._sample_keys = (
+            np.stack([_substring_keys(columns, sample, int(a), int(b)) for a, b in self.spans])
+            if n_items
+            else np.zeros((m, 0), dtype=np.int64)
+        )
+        self._candidate_cache: dict[tuple[int, int], float] = {}
+        self._plans: dict[int, tuple[np.ndarray, float]] = {}
+        self.last_gave_up = 0
 
     @property
     def n_substrings(self) -> int:
@@ -106,94 +158,193 @@ class MultiIndexTables:
     def _tables(self) -> tuple:
         return self.spans, self.table_starts, self.offsets, self.positions, self.bucket_codes
 
+    def scan_cost(self, n_words: int) -> float:
+        """Cost of one query's linear scan, in the units of the cost model."""
+        return float(n_words) * self.n_items
+
     def topk(
         self,
         rows: np.ndarray,
         columns: np.ndarray,
         k: int,
         n_threads: int,
-        budget: int | None = None,
+        budget: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact k-NN positions of the item-major queries ``rows``, like ``topk_serial``.
 
-        ``budget`` caps the probes plus candidate words of a query before it switches
-        to a linear scan (default: about the scan's own cost).
+        A query is probed until it has cost ``budget`` (default: the cost of its linear
+        scan, in the units of the cost model); past it, it goes on only while the
+        probes left to reach its current k-th distance keep it within the cost of a
+        scan. Queries that give up are scanned together, as one batch, at the end
+        (both paths are exact). The first 8 queries of a batch of 32 or more are probed
+        first; when all of them give up, the rest is scanned without probing.
         """
         n_q = rows.shape[0]
         out_dist = np.empty((n_q, k), dtype=np.int32)
         out_pos = np.empty((n_q, k), dtype=np.int64)
+        scan_cost = self.scan_cost(columns.shape[0])
         if budget is None:
-            budget = int(columns.shape[0] * columns.shape[1] * _COST_PER_SCANNED_WORD) + 1024
-        cost = np.zeros(n_q, dtype=np.int64)
-        # Probe a first batch; when most of it had to fall back to scanning (data
-        # without near neighbours), scan the rest as one batch, which is faster than
-        # giving up query by query. Both paths are exact.
-        first = min(n_q, _PROBE_BATCH) if n_q > 2 * _PROBE_BATCH else n_q
-        self._topk_probe(rows, columns, k, budget, 0, first, n_threads, out_dist, out_pos, cost)
+            budget = scan_cost
+        cost = np.zeros(n_q, dtype=np.float64)
+        args = (*self._tables(), k, float(budget), scan_cost, PROBE_COST, WORD_COST)
+        # A few queries first, on this thread: when every one of them gives up (codes
+        # without near neighbours), the batch is scanned without probing the rest.
+        first = min(n_q, _SAMPLE_QUERIES) if n_q >= 4 * _SAMPLE_QUERIES else n_q
+        if first < n_q or n_threads == 1 or n_q < 2:
+            mih_topk_block(rows, columns, *args, 0, first, out_dist, out_pos, cost)
+        else:
+            mih_topk_parallel(rows, columns, *args, out_dist, out_pos, cost)
         if first < n_q:
-            rest = rows[first:]
-            if np.mean(cost[:first] > budget) > 0.5:
-                scan = topk_serial if n_threads == 1 else topk_parallel
-                scan(rest, columns, k, out_dist[first:], out_pos[first:])
+            if np.all(cost[:first] < 0):
+                cost[first:] = -1.0
+            elif n_threads == 1:
+                mih_topk_block(rows, columns, *args, first, n_q, out_dist, out_pos, cost)
             else:
-                self._topk_probe(
-                    rows, columns, k, budget, first, n_q, n_threads, out_dist, out_pos, cost
+                mih_topk_parallel(
+                    rows[first:], columns, *args, out_dist[first:], out_pos[first:], cost[first:]
                 )
+        gave_up = np.flatnonzero(cost < 0)
+        scan = topk_serial if n_threads == 1 or gave_up.size < 2 else topk_parallel
+        if gave_up.size == n_q:  # typically a lone query, or codes without near neighbours
+            scan(rows, columns, k, out_dist, out_pos)
+        elif gave_up.size:
+            sub = np.ascontiguousarray(rows[gave_up])
+            sub_dist = np.empty((gave_up.size, k), dtype=np.int32)
+            sub_pos = np.empty((gave_up.size, k), dtype=np.int64)
+            scan(sub, columns, k, sub_dist, sub_pos)
+            out_dist[gave_up] = sub_dist
+            out_pos[gave_up] = sub_pos
+        self.last_gave_up = int(gave_up.size)
         return out_dist, out_pos
 
-    def _topk_probe(self, rows, columns, k, budget, start, stop, n_threads, dist, pos, cost):
-        if n_threads == 1 or stop - start < 2:
-            mih_topk_block(rows, columns, *self._tables(), k, budget, start, stop, dist, pos, cost)
-        else:
-            # The parallel twin runs all its queries; hand it views of the slice.
-            mih_topk_parallel(
-                rows[start:stop],
-                columns,
-                *self._tables(),
-                k,
-                budget,
-                dist[start:stop],
-                pos[start:stop],
-                cost[start:stop],
-            )
+    # -- range search ---------------------------------------------------------------
 
-    def range_probe_count(self, radius: int) -> int:
-        """Number of buckets one range query of ``radius`` probes."""
+    def _candidates(self, table: int, reach: int) -> float:
+        """Mean candidates a data-like query enumerates in ``table`` up to ``reach`` flips.
+
+        Measured on a fixed sample of database items (their own bucket included) for
+        small reaches; larger ones extrapolate the last measured level as uniform data.
+        """
+        key = (table, reach)
+        cached = self._candidate_cache.get(key)
+        if cached is not None:
+            return cached
+        length = int(self.spans[table, 1])
+        sizes = np.diff(self._table_offsets(table).astype(np.int64))
+        if reach <= _PLAN_MEASURED_REACH:
+            masks = np.zeros(1, dtype=np.int64)
+            level = masks
+            for r in range(1, reach + 1):
+                flips = np.int64(1) << np.arange(length, dtype=np.int64)
+                level = np.unique((level[:, None] ^ flips[None, :]).ravel())
+                level = level[np.array([bin(int(x)).count("1") == r for x in level])]
+                masks = np.concatenate([masks, level])
+            found = sizes[(self._sample_keys[table][:, None] ^ masks[None, :]).ravel()]
+            value = float(found.sum()) / self._sample_keys.shape[1]
+        else:
+            extra = sum(math.comb(length, r) for r in range(_PLAN_MEASURED_REACH + 1, reach + 1))
+            uniform = extra * self.n_items / len(sizes)
+            value = self._candidates(table, _PLAN_MEASURED_REACH) + uniform
+        self._candidate_cache[key] = value
+        return value
+
+    def _table_offsets(self, table: int) -> np.ndarray:
+        start = int(self.table_starts[table])
+        return self.offsets[start : start + (1 << int(self.spans[table, 1])) + 1]
+
+    def range_plan(self, radius: int, n_words: int) -> tuple[np.ndarray, float]:
+        """The cheapest exact probe plan for ``radius`` and its estimated cost per query.
+
+        Candidates: probe ``t`` of the tables (the least occupied first), the
+        ``radius + 1`` units of the pigeonhole bound shared as evenly as possible, for
+        every ``t``: ``t = 1`` is a single-table lookup with ``radius`` bit flips,
+        ``t = radius + 1`` an exact-match lookup in ``radius + 1`` tables. The cost is
+        probes times ``PROBE_COST`` plus candidate words (measured on a sample of the
+        data, see :meth:`_candidates`) times ``WORD_COST``. Returns ``reach`` (substring
+        radius per table, -1 for tables not probed) for :meth:`range`.
+        """
+        cached = self._plans.get(radius)
+        if cached is not None:
+            return cached
         m = self.n_substrings
-        total = 0
-        for i, length in enumerate(self.spans[:, 1]):
-            reach = min(radius // m if i <= radius % m else radius // m - 1, int(length))
-            total += sum(math.comb(int(length), r) for r in range(reach + 1))
-        return total
+        occupancy = [self._candidates(i, 0) for i in range(m)]
+        order = np.argsort(occupancy, kind="stable")
+        best: tuple[np.ndarray, float] | None = None
+        for t in range(1, min(m, radius + 1) + 1):
+            reach = np.full(m, -1, dtype=np.int64)
+            units = radius + 1
+            for slot, table in enumerate(order[:t]):
+                reach[table] = units // t + (slot < units % t) - 1
+            cost = 0.0
+            for table in order[:t]:
+                length = int(self.spans[table, 1])
+                r = min(int(reach[table]), length)
+                probes = sum(math.comb(length, j) for j in range(r + 1))
+                cost += probes * PROBE_COST
+                if cost > (best[1] if best else math.inf):
+                    break
+                cost += self._candidates(int(table), r) * n_words * WORD_COST
+            if best is None or cost < best[1]:
+                best = (reach, cost)
+        assert best is not None
+        best[0].flags.writeable = False
+        self._plans[radius] = best
+        return best
 
     def range_is_worthwhile(self, radius: int, n_words: int) -> bool:
-        """Whether probing beats a linear scan for ``radius`` (both are exact)."""
-        scan_cost = n_words * self.n_items * _COST_PER_SCANNED_WORD
-        return self.range_probe_count(radius) <= scan_cost
+        """Whether probing beats a linear scan for ``radius`` (both are exact).
+
+        The scan reads the codes twice (counting, then filling the exact-size output).
+        """
+        return self.range_plan(radius, n_words)[1] <= 2 * self.scan_cost(n_words)
 
     def range(
-        self, rows: np.ndarray, columns: np.ndarray, radius: int, n_threads: int
+        self,
+        rows: np.ndarray,
+        columns: np.ndarray,
+        radius: int,
+        n_threads: int,
+        reach: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Items within ``radius`` of each query as a ``(lims, dist, pos)`` CSR triple.
 
-        Queries are split into contiguous blocks run on ``n_threads`` Python threads;
-        the kernel releases the GIL, so they run in parallel.
+        ``reach`` is the probe plan (default: :meth:`range_plan`); the caller of a
+        forced plan must keep it exact (see ``mih_range_block``). Queries are split into
+        contiguous blocks (up to 8 per thread) that this thread and ``n_threads - 1``
+        threads of a process-wide pool take in turn; the kernel releases the GIL, so
+        they run in parallel.
         """
         n_q = rows.shape[0]
-        n_blocks = max(1, min(n_q, 4 * n_threads)) if n_threads > 1 else 1
-        edges = np.linspace(0, n_q, n_blocks + 1).round().astype(np.int64)
+        if reach is None:
+            reach, cost = self.range_plan(radius, columns.shape[0])
+            # Threads only for work worth handing over (see _MIN_THREAD_COST).
+            n_threads = max(1, min(n_threads, int(cost * n_q // _MIN_THREAD_COST)))
+        # Several blocks per thread, taken in turn by whichever thread is free, so a
+        # thread slowed by other processes on its core does not hold the rest back.
+        n_blocks = max(1, min(n_q // 32, 8 * n_threads)) if n_threads > 1 else 1
+        edges = [n_q * b // n_blocks for b in range(n_blocks + 1)]
+        tables = self._tables()
+        parts: list = [None] * n_blocks
+        next_block = itertools.count()
 
-        def run(b: int) -> tuple:
-            return mih_range_block(
-                rows, columns, *self._tables(), radius, int(edges[b]), int(edges[b + 1])
-            )
+        def work() -> None:
+            while (b := next(next_block)) < n_blocks:
+                parts[b] = mih_range_block(
+                    rows, columns, *tables, reach, radius, edges[b], edges[b + 1]
+                )
 
         if n_blocks == 1:
-            parts = [run(0)]
+            work()
         else:
-            with ThreadPoolExecutor(max_workers=n_threads) as pool:
-                parts = list(pool.map(run, range(n_blocks)))
+            # This thread works too, beside n_threads - 1 threads of the pool.
+            futures = [_pool(n_threads).submit(work) for _ in range(n_threads - 1)]
+            work()
+            for future in futures:
+                future.result()
         lims = np.zeros(n_q + 1, dtype=np.int64)
+        if len(parts) == 1:
+            np.cumsum(parts[0][0], out=lims[1:])
+            return lims, parts[0][1], parts[0][2]
         np.cumsum(np.concatenate([p[0] for p in parts]), out=lims[1:])
         dist = np.concatenate([p[1] for p in parts])
         pos = np.concatenate([p[2] for p in parts])

@@ -34,7 +34,13 @@ from ._validation import (
     resolve_n_jobs,
 )
 
-_METHODS = ("brute", "mih")
+_METHODS = ("brute", "mih", "auto")
+# method="auto": indexes smaller than this are always scanned (a scan of them costs a
+# few microseconds per query, and the tables are not worth their memory).
+AUTO_MIN_ITEMS = 1 << 15
+# method="auto": probes a k-NN query may spend, as a fraction of its scan's cost, before
+# it is scanned unless the probes left are known to finish within the scan's cost.
+AUTO_EXPLORE = 0.05
 _STATE_VERSION = 1
 # Serialises parallel kernel launches under numba's "workqueue" threading layer, the one
 # layer that is not threadsafe (concurrent launches abort the process).
@@ -64,13 +70,37 @@ class _Snapshot:
     tables) is built under the snapshot's lock and published once.
     """
 
-    __slots__ = ("buffer", "id_buffer", "n", "next_id", "_lock", "_columns", "_tables")
+    __slots__ = (
+        "buffer",
+        "id_buffer",
+        "n",
+        "next_id",
+        "identity",
+        "_lock",
+        "_columns",
+        "_tables",
+    )
 
-    def __init__(self, buffer: np.ndarray, id_buffer: np.ndarray, n: int, next_id: int):
+    def __init__(
+        self,
+        buffer: np.ndarray,
+        id_buffer: np.ndarray,
+        n: int,
+        next_id: int,
+        identity: bool | None = None,
+    ):
         self.buffer = buffer
         self.id_buffer = id_buffer
         self.n = n
         self.next_id = next_id
+        # Whether the ids are the positions 0..n-1 (then results need no id lookup, a
+        # random access per hit).
+        if identity is None:
+            ids = id_buffer[:n]
+            identity = n == 0 or (
+                ids[0] == 0 and ids[-1] == n - 1 and np.array_equal(ids, np.arange(n))
+            )
+        self.identity = bool(identity)
         self._lock = threading.Lock()
         self._columns: np.ndarray | None = None
         self._tables: tuple[int | None, MultiIndexTables] | None = None
@@ -126,7 +156,8 @@ class _Snapshot:
             id_buffer[:n] = self.id_buffer[:n]
         buffer[:, n : n + b] = rows.T
         id_buffer[n : n + b] = ids
-        return _Snapshot(buffer, id_buffer, n + b, next_id)
+        identity = self.identity and np.array_equal(ids, np.arange(n, n + b))
+        return _Snapshot(buffer, id_buffer, n + b, next_id, identity)
 
 
 class HammingIndex:
@@ -139,15 +170,26 @@ class HammingIndex:
     n_jobs : int or None, default=None
         Threads used by searches. None or -1 uses all of numba's threads, -2 all but
         one, and so on. Results do not depend on it.
-    method : {"brute", "mih"}, default="brute"
+    method : {"auto", "brute", "mih"}, default="auto"
         ``"brute"``: blocked linear scan. ``"mih"``: multi-index hashing (Norouzi et
-        al., CVPR 2012), sublinear on clustered data and for small radii. A query
-        whose probes would cost more than a scan is finished by the scan, and when most
-        of a first batch of 32 queries is, the rest of the batch is scanned: on codes
-        without near neighbours (e.g. uniform random) it is no faster than
-        ``"brute"``. Both methods return exactly the same results.
+        al., CVPR 2012), sublinear on clustered data and for small radii; a k-NN
+        query whose probes cost more than its scan would is finished by the scan
+        (queries that give up are scanned together), and a range search whose probe
+        plan is estimated to cost more than a scan is scanned. ``"auto"`` chooses per
+        call and per query: indexes of fewer than ``AUTO_MIN_ITEMS`` (32,768) items
+        are scanned; otherwise a k-NN query probes for at most ``AUTO_EXPLORE`` (5%)
+        of its scan's cost unless the probes left to reach its current k-th distance
+        are known to fit in that cost, and is scanned otherwise; a range search probes
+        when its plan's estimated cost is below the scan's. All three return exactly
+        the same results (the choice only moves the time). Like ``"mih"``, ``"auto"``
+        builds the multi-index tables at the first search of an index that large
+        (about 2 s and 360 MB for 10 million 64-bit codes).
     n_substrings : int or None, default=None
-        Substrings for ``method="mih"``; None picks about ``bits / log2(len(index))``.
+        Substrings (tables) for ``method="mih"`` and ``"auto"``; None picks about
+        ``bits / log2(len(index))``. A range search probes the cheapest exact subset
+        of them for its radius (from a single table with bit flips to exact-match
+        lookups in ``radius + 1`` tables), chosen from the number of probes and the
+        candidates the tables hold for a sample of the data.
 
     Notes
     -----
@@ -205,13 +247,13 @@ class HammingIndex:
         self,
         bits: int,
         n_jobs: int | None = None,
-        method: str = "brute",
+        method: str = "auto",
         n_substrings: int | None = None,
     ) -> None:
         self.bits = check_bits(bits)
         resolve_n_jobs(n_jobs)
         self.n_jobs = n_jobs
-        if method not in _METHODS:
+        if not isinstance(method, str) or method not in _METHODS:
             raise ValueError(f"method must be one of {_METHODS}; got {method!r}")
         self.method = method
         self.n_substrings = check_n_substrings(n_substrings, self.bits)
@@ -353,8 +395,16 @@ class HammingIndex:
     def _mih_tables(self) -> MultiIndexTables:
         return self._snapshot.tables(self.bits, self.n_substrings)
 
+    def _uses_tables(self, snap: _Snapshot) -> bool:
+        """Whether this call may probe the multi-index tables (building them if needed)."""
+        if self.method == "mih":
+            return snap.n > 0
+        return self.method == "auto" and AUTO_MIN_ITEMS <= snap.n < 2**31 - 1
+
     @staticmethod
     def _positions_to_ids(snap: _Snapshot, pos: np.ndarray) -> np.ndarray:
+        if snap.identity:
+            return pos  # fresh from the kernel; -1 in missing slots already
         out = np.full(pos.shape, -1, dtype=np.int64)
         found = pos >= 0
         out[found] = snap.ids[pos[found]]
@@ -394,10 +444,13 @@ class HammingIndex:
         snap = self._snapshot
         check_result_size(rows.shape[0], k, snap.n)
         columns = snap.columns()
-        if self.method == "mih" and snap.n:
+        if self._uses_tables(snap) and (self.method == "mih" or k < snap.n):
             tables = snap.tables(self.bits, self.n_substrings)
+            budget = None
+            if self.method == "auto":
+                budget = AUTO_EXPLORE * tables.scan_cost(columns.shape[0])
             with numba_threads(threads), _launch_guard():
-                dist, pos = tables.topk(rows, columns, k, threads)
+                dist, pos = tables.topk(rows, columns, k, threads, budget)
         else:
             dist = np.empty((rows.shape[0], k), dtype=np.int32)
             pos = np.empty((rows.shape[0], k), dtype=np.int64)
@@ -445,11 +498,12 @@ class HammingIndex:
         parallel = threads > 1 and rows.shape[0] > 1
         snap = self._snapshot
         columns = snap.columns()
-        if self.method == "mih" and snap.n:
+        if self._uses_tables(snap):
             tables = snap.tables(self.bits, self.n_substrings)
             if tables.range_is_worthwhile(radius, columns.shape[0]):
                 lims, dist, pos = tables.range(rows, columns, radius, threads)
-                return lims, dist, self._positions_to_ids(snap, pos)
+                # Every position is a hit.
+                return lims, dist, pos if snap.identity else snap.ids[pos]
         counts = np.zeros(rows.shape[0], dtype=np.int64)
         lims = np.zeros(rows.shape[0] + 1, dtype=np.int64)
         guard = _launch_guard() if parallel else contextlib.nullcontext()
