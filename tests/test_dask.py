@@ -214,7 +214,7 @@ def tied():
     return codes, queries
 
 
-@pytest.mark.parametrize("method", ["brute", "mih"])
+@pytest.mark.parametrize("method", ["brute", "mih", "auto"])
 def test_knn_equals_single_index_with_ties(client, tied, method):
     codes, queries = tied
     sharded = ShardedHammingIndex.from_dask_array(

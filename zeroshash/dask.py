@@ -540,8 +540,11 @@ class ShardedHammingIndex:
             Explicit ids, unique non-negative integers (a dask array is rechunked to
             the row chunks of ``codes``). Default: the row positions ``0 .. n - 1``
             (successive ids).
-        method : {"brute", "mih"}, default="brute"
-            The shards' search method (see ``HammingIndex``).
+        method : {"brute", "mih", "auto"}, default="brute"
+            The shards' search method (see ``HammingIndex``). Brute force by default,
+            so a worker's memory is its codes and ids (16 bytes an item at 64 bits);
+            "mih" and "auto" build multi-index tables on each shard (``auto`` for
+            shards of 32,768 items or more, at its first search).
         n_jobs : int or None, default=1
             Threads per shard search (``HammingIndex``'s ``n_jobs``).
         client : distributed.Client, optional
