@@ -52,6 +52,9 @@ def check_instances():
     yield zsh.estimator(**fast_params(zsh, graph_weight=1e-4, graph="knn"))
     yield dbq.estimator(**fast_params(dbq, 2, within_class_reg=None))
     yield dbq.estimator(**fast_params(dbq, 2, unlabeled_label=-1))
+    yield dbq.estimator(**fast_params(dbq, 2, normalize="power", within_class_reg="auto"))
+    yield dbq.estimator(**fast_params(dbq, 1, double_bit_share=0.0))
+    yield dbq.estimator(**fast_params(dbq, 2, semantic_share=0.5, word_vecs=hashed_word_vector))
     yield part.estimator(**fast_params(part, mix_ratio=1.0, word_vecs=hashed_word_vector))
 
 

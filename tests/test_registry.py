@@ -86,7 +86,7 @@ def test_bad_filter_values(filters, match):
 @pytest.mark.parametrize("spec", all_hashers(), ids=lambda s: s.name)
 def test_traits_agree_with_the_class(spec):
     cls = spec.estimator
-    assert spec.uses_word_vecs == cls._uses_word_vecs
+    assert spec.uses_word_vecs == cls()._uses_word_vecs
     assert spec.input_kind == cls._input_kind
     assert spec.fitted_attributes == cls._fitted_attributes
     assert spec.supervised == cls()._requires_y

@@ -64,7 +64,7 @@ _LAZY = {"HammingIndex": "zeroshash.hamming"}
 # (`zeroshash.datasets.load_animals()`), each imported on first use.
 _SUBMODULES = (
     "dask", "datasets", "diagnostics", "hamming", "metrics", "model_selection", "persistence",
-    "plotting", "semantics",
+    "plotting", "preprocessing", "semantics",
 )
 
 

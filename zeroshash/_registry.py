@@ -51,8 +51,9 @@ class HasherSpec:
 
     @property
     def uses_word_vecs(self) -> bool:
-        """Whether ``fit`` embeds classes by word vectors (``word_vecs``)."""
-        return bool(self.estimator._uses_word_vecs)
+        """Whether ``fit`` embeds classes by word vectors (``word_vecs``), with the default
+        parameters (``DoubleBitHasher`` uses them only with ``semantic_share > 0``)."""
+        return bool(self.estimator()._uses_word_vecs)
 
     @property
     def multilabel(self) -> bool:

@@ -102,7 +102,8 @@ def test_transductive_mode_uses_unlabelled_rows_for_the_unsupervised_parts():
     mean, pca = principal_directions(X, 12)
     Z = (X - mean) @ pca
     labelled = y_semi != -1
-    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 3.0, labelled)
+    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 3.0,
+                                             labelled)[0]
     np.testing.assert_allclose(dbq.components_, expected, atol=1e-10)
     # Inductive on the labelled rows alone is a different model (its statistics miss them).
     inductive = DoubleBitHasher(bits=8, random_state=0).fit(X[labelled], y[labelled])
@@ -135,7 +136,15 @@ def test_transductive_mode_needs_some_labelled_rows():
     "params, fit_y, match",
     [
         ({"bits": 26, "within_class_reg": None}, False,
-         r"ceil\(bits / 2\) = 13 directions, more than the 12"),
+         r"uses 13 directions at bits=26 .* more than the 12 available"),
+        ({"bits": 16, "within_class_reg": None, "double_bit_share": 0.25}, False,
+         r"uses 14 directions at bits=16 and double_bit_share=0.25 .* more than the 12"),
+        ({"double_bit_share": 1.5}, True, "double_bit_share"),
+        ({"normalize": "l1"}, True, "normalize"),
+        ({"semantic_share": 1.0}, True, "semantic_share"),
+        ({"within_class_reg": "ledoit"}, True, "within_class_reg"),
+        ({"bits": 8, "semantic_share": 0.25}, True, "pass word_vecs to fit"),
+        ({"bits": 8, "unseen_classes": [7]}, True, "needs semantic_share > 0"),
         ({"bits": 8, "within_class_reg": 0.1, "n_components": 3}, True, "n_components"),
         ({"within_class_reg": -1.0}, True, "within_class_reg"),
         ({"bits": 0}, False, "bits"),
@@ -182,6 +191,117 @@ def test_multilabel_within_class_scatter_is_copy_weighted():
     total = Z.T @ Z / 80
     _, vectors = eigh(total, within + 0.5 * np.trace(total) / 6 * np.eye(6))
     expected = vectors[:, ::-1][:, :3]
-    got = within_class_directions(Z, Y, 3, 0.5)
+    got, reg = within_class_directions(Z, Y, 3, 0.5)
+    assert reg == 0.5
     signs = np.sign(np.sum(expected * got, axis=0))
     np.testing.assert_allclose(got, expected * signs, atol=1e-10)
+
+
+# -- options chosen by issue 16's selection: preprocessing, bit budget, ridge, word vectors
+
+
+@pytest.mark.parametrize("normalize, power", [("l2", 1.0), ("power", 0.5)])
+def test_normalize_is_the_same_fit_on_normalised_features(normalize, power):
+    from zeroshash.preprocessing import power_normalize
+
+    X, y = blobs()
+    X = np.abs(X)
+    inside = DoubleBitHasher(bits=10, normalize=normalize, random_state=0).fit(X, y)
+    outside = DoubleBitHasher(bits=10, random_state=0).fit(power_normalize(X, power), y)
+    np.testing.assert_array_equal(inside.transform(X), outside.transform(power_normalize(X, power)))
+    np.testing.assert_allclose(inside.components_, outside.components_)
+
+
+@pytest.mark.parametrize("bits, share, n_double, n_sign", [
+    (16, 1.0, 8, 0), (16, 0.75, 6, 4), (16, 0.5, 4, 8), (16, 0.0, 0, 16), (15, 1.0, 7, 1),
+    (15, 0.5, 3, 9), (9, 0.3, 1, 7),
+])
+def test_double_bit_share_splits_the_budget(bits, share, n_double, n_sign):
+    X, y = blobs(d=30)
+    dbq = DoubleBitHasher(bits=bits, double_bit_share=share, random_state=0).fit(X, y)
+    assert dbq.components_.shape[1] == n_double + n_sign
+    counts = np.bincount(dbq.bit_direction_, minlength=n_double + n_sign)
+    np.testing.assert_array_equal(counts, [2] * n_double + [1] * n_sign)
+    codes = dbq.transform(X)
+    assert codes.shape == (X.shape[0], bits)
+    # each sign bit is balanced at its training median
+    V = (X - dbq.mean_) @ dbq.components_ @ dbq.rotation_
+    np.testing.assert_allclose(dbq.thresholds_[2 * n_double:],
+                               np.median(V[:, n_double:], axis=0), atol=1e-9)
+
+
+def test_auto_ridge_is_ledoit_wolf_and_falls_with_more_images():
+    from sklearn.covariance import ledoit_wolf_shrinkage
+
+    from zeroshash._principal import principal_directions
+
+    ridges = []
+    rng = np.random.RandomState(0)
+    means = rng.randn(5, 20) * 3
+    for n in (150, 600, 2400):
+        y = rng.randint(0, 5, size=n)
+        X = means[y] + rng.randn(n, 20) * np.linspace(0.2, 3.0, 20)  # anisotropic noise
+        dbq = DoubleBitHasher(bits=8, within_class_reg="auto", n_components=20,
+                              random_state=0).fit(X, y)
+        mean, pca = principal_directions(X, 20)
+        Z = (X - mean) @ pca
+        R = np.concatenate([Z[y == c] - Z[y == c].mean(axis=0) for c in np.unique(y)])
+        delta = ledoit_wolf_shrinkage(R, assume_centered=True)
+        mu_w = np.sum(R * R) / n / Z.shape[1]
+        mu_t = np.sum(Z * Z) / n / Z.shape[1]
+        assert dbq.within_class_reg_ == pytest.approx(delta / (1 - delta) * mu_w / mu_t)
+        ridges.append(dbq.within_class_reg_)
+    assert ridges[0] > ridges[1] > ridges[2]
+    fixed = DoubleBitHasher(bits=8, within_class_reg=2.5, random_state=0).fit(*blobs())
+    assert fixed.within_class_reg_ == 2.5
+
+
+def test_semantic_directions_need_word_vectors_and_are_capped_by_their_rank():
+    X, y = blobs(n=400, d=20, classes=6)
+    vectors = np.random.RandomState(1).randn(6, 8)
+    seen = y < 4
+    dbq = DoubleBitHasher(bits=12, semantic_share=0.5, random_state=0)
+    dbq.fit(X[seen], y[seen], word_vecs=vectors)
+    # 6 directions, half semantic, but 4 seen classes' vectors span 3 axes only
+    assert dbq.n_semantic_ == 3 and dbq.components_.shape[1] == 6
+    with_names = DoubleBitHasher(bits=12, semantic_share=0.5, unseen_classes=[4, 5],
+                                 random_state=0).fit(X[seen], y[seen], word_vecs=vectors)
+    assert with_names.n_semantic_ == 3  # the names add axes, but the regression's span stays
+    assert not np.allclose(with_names.components_, dbq.components_)
+    plain = DoubleBitHasher(bits=12, random_state=0).fit(X[seen], y[seen])
+    assert plain.n_semantic_ == 0
+    with pytest.raises(ValueError, match="absent from y"):
+        DoubleBitHasher(bits=12, semantic_share=0.5, unseen_classes=[3, 4]).fit(
+            X[seen], y[seen], word_vecs=vectors)
+    with pytest.warns(UserWarning, match="does not use word vectors"):
+        DoubleBitHasher(bits=12).fit(X[seen], y[seen], word_vecs=vectors)
+
+
+def test_semantic_direction_oracle():
+    """The semantic directions are M A: ridge regression onto the centred class vectors,
+    pulled back along the class vectors' principal axes (a plain numpy oracle)."""
+    from zeroshash.hashers._double_bit import semantic_directions
+
+    rng = np.random.RandomState(0)
+    Z = rng.randn(60, 5)
+    Z -= Z.mean(axis=0)
+    y = rng.randint(0, 4, size=60)
+    C = rng.randn(4, 3)
+    T = C[y] - C.mean(axis=0)
+    got = semantic_directions(Z, T, C, 2, 0.5)
+    gram = Z.T @ Z / 60
+    M = np.linalg.inv(gram + 0.5 * np.trace(gram) / 5 * np.eye(5)) @ Z.T @ T / 60
+    axes = np.linalg.svd(C - C.mean(axis=0))[2][:2].T
+    expected = M @ axes
+    signs = np.sign(np.sum(expected * got, axis=0))
+    np.testing.assert_allclose(got, expected * signs, atol=1e-10)
+
+
+def test_semantic_mode_in_the_transductive_setting():
+    X, y = blobs(n=400, d=20, classes=6)
+    vectors = np.random.RandomState(1).randn(6, 8)
+    y_semi = np.where(y >= 4, -1, y)
+    dbq = DoubleBitHasher(bits=12, semantic_share=0.5, unlabeled_label=-1, random_state=0)
+    dbq.fit(X, y_semi, word_vecs=vectors)
+    np.testing.assert_array_equal(dbq.classes_, [0, 1, 2, 3])
+    assert dbq.n_semantic_ == 3

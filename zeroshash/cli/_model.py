@@ -35,9 +35,10 @@ def run_fit(args) -> int:
     out = output_path(args.output, "--output")
     if spec.supervised and args.labels is None:
         raise UsageError(f"{spec.label} learns from labels: give --labels")
-    if args.word_vecs is not None and not spec.uses_word_vecs:
+    if args.word_vecs is not None and not hasher._uses_word_vecs:
         raise UsageError(f"--word-vecs: {spec.label} does not use word vectors (those that do: "
-                         "ZSH, BiBranch, PartAlign, CrossModal, Asymmetric)")
+                         "ZSH, BiBranch, PartAlign, CrossModal, Asymmetric, and DBQ with "
+                         "--param semantic_share=...)")
     if args.query_features is not None and spec.input_kind != "two_modalities":
         raise UsageError(f"--query-features: {spec.label} learns one modality")
     X = read_features(args.features, "features", input_kind=spec.input_kind)
@@ -52,7 +53,7 @@ def run_fit(args) -> int:
                              "rows of features (row i of each is the same item)")
         fit_params["X_query"] = np.asarray(X_query)
     start = time.perf_counter()
-    if spec.uses_word_vecs:
+    if hasher._uses_word_vecs:
         hasher.fit(np.asarray(X), y, word_vecs=word_vecs, **fit_params)
     else:
         hasher.fit(np.asarray(X), y)
