@@ -117,15 +117,30 @@ def sources(kind):
     return images, labels, embedded, list(shipped.target_names), shipped.class_vectors, rows
 
 
-def extract(kind, images, parts_dir, chunk, model_factory):
-    """Float32 (n, 1280) features, chunk by chunk, each chunk saved once done."""
+def torch_features(model):
+    """``features(batch_uint8) -> (b, 1280) float32``: the pooled head of ``model``."""
     import torch
 
+    def features(batch):
+        with torch.no_grad():
+            return model.extract_features(preprocess(batch)).mean(dim=(2, 3)).numpy()
+
+    return features
+
+
+def extract(kind, images, parts_dir, chunk, features_factory):
+    """Float32 (n, 1280) features, chunk by chunk, each chunk saved once done.
+
+    ``features_factory()`` returns ``features(batch_uint8) -> (b, 1280)``; it is called
+    only if some chunk is missing. A chunk is written to a temporary file and renamed,
+    so an interrupted run leaves whole chunks only, and a rerun computes the rest.
+    Chunk files are named by a digest of the images, so other images never match.
+    """
     os.makedirs(parts_dir, exist_ok=True)
     n = len(images)
     digest = hashlib.sha256(images.tobytes()).hexdigest()[:16]
     out = np.empty((n, 1280), dtype=np.float32)
-    model = None
+    features = None
     t0, done_now = time.time(), 0
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
@@ -133,11 +148,10 @@ def extract(kind, images, parts_dir, chunk, model_factory):
         if os.path.exists(part):
             out[start:stop] = np.load(part)
             continue
-        model = model or model_factory()
-        with torch.no_grad():
-            for b in range(start, stop, be.BATCH_SIZE):
-                x = preprocess(images[b: min(b + be.BATCH_SIZE, stop)])
-                out[b: b + x.shape[0]] = model.extract_features(x).mean(dim=(2, 3)).numpy()
+        features = features or features_factory()
+        for b in range(start, stop, be.BATCH_SIZE):
+            batch = features(images[b: min(b + be.BATCH_SIZE, stop)])
+            out[b: b + batch.shape[0]] = batch
         tmp = part + ".tmp.npy"
         np.save(tmp, out[start:stop])
         os.replace(tmp, part)
@@ -145,6 +159,18 @@ def extract(kind, images, parts_dir, chunk, model_factory):
         el = time.time() - t0
         print(f"[{kind}] {stop}/{n} images, {el:.0f} s, {done_now / el:.1f} images/s", flush=True)
     return out
+
+
+def write(path, X, labels, embedded, rows, names, class_vectors):
+    """The cache file, written whole (temporary file, then renamed)."""
+    tmp = path + ".tmp.npz"
+    np.savez_compressed(
+        tmp, data=X, target=labels, embedded=embedded, source_index=rows.astype(np.int32),
+        target_names=np.array(names), class_vectors=class_vectors,
+        extractor=np.array(f"{MODEL} {IMAGE_SIZE}x{IMAGE_SIZE}, global average of the head"),
+        version=np.array(VERSION),
+    )
+    os.replace(tmp, path)
 
 
 def main(argv=None):
@@ -164,17 +190,10 @@ def main(argv=None):
     for kind in args.datasets:
         images, labels, embedded, names, cvec, rows = sources(kind)
         t0 = time.time()
-        X = extract(kind, images, os.path.join(folder, "parts"), args.chunk, build_model)
+        X = extract(kind, images, os.path.join(folder, "parts"), args.chunk,
+                    lambda: torch_features(build_model()))
         path = os.path.join(folder, f"{kind}_lite2.npz")
-        tmp = path + ".tmp.npz"
-        np.savez_compressed(
-            tmp, data=X, target=labels, embedded=embedded,
-            source_index=rows.astype(np.int32),
-            target_names=np.array(names), class_vectors=cvec,
-            extractor=np.array(f"{MODEL} {IMAGE_SIZE}x{IMAGE_SIZE}, global average of the head"),
-            version=np.array(VERSION),
-        )
-        os.replace(tmp, path)
+        write(path, X, labels, embedded, rows, names, cvec)
         print(f"{kind}: {X.shape} -> {path} ({time.time() - t0:.0f} s; "
               f"{int(embedded.sum())} rows in the embedded subset)", flush=True)
     return 0
