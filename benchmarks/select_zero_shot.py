@@ -233,6 +233,17 @@ def per_setting_winner(scores, candidates):
     return rows
 
 
+def per_bits_winner(scores, candidates):
+    rows = []
+    for bits in BITS:
+        def worst(c, bits=bits):
+            return min(v for k, v in margins(scores, c).items() if k[1] == bits)
+        best = max(candidates, key=worst)
+        rows.append(f"    {bits} bits: {describe(best)} (worst margin over the settings "
+                    f"{worst(best):+.4f})")
+    return rows
+
+
 def run_stage(scores, incumbent, stage):
     letter, title, key, values = stage
     candidates = [{**incumbent, key: v} for v in values]
@@ -254,7 +265,7 @@ def run_stage(scores, incumbent, stage):
           f"{best_mean:+.4f}); incumbent {describe(incumbent)} {inc_worst:+.4f} (mean "
           f"{inc_mean:+.4f}) -> {'replaced' if replaced else 'kept'}")
     print("  each setting's own winner (reported, not used):")
-    for row in per_setting_winner(scores, candidates):
+    for row in per_setting_winner(scores, candidates) + per_bits_winner(scores, candidates):
         print(row)
     return best if replaced else incumbent
 
