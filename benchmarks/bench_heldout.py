@@ -172,6 +172,7 @@ def main(argv=None):
                         choices=["heldout", "embedded"])
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
     parser.add_argument("--jobs", type=int, default=2, help="processes (one thread each)")
+    parser.add_argument("--json", default=None, help="also write every score to this file")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     if args.quick:
@@ -191,6 +192,14 @@ def main(argv=None):
         sizes.setdefault((protocol, name), size)
     for (protocol, name), per_seed in results.items():
         report(protocol, name, per_seed, args.seeds, sizes[protocol, name])
+    if args.json:
+        import json
+
+        flat = [{"protocol": p, "dataset": n, "seed": s, "method": m, "bits": b, **v}
+                for (p, n), per_seed in results.items() for s, rows in per_seed.items()
+                for (m, b), v in rows.items()]
+        with open(args.json, "w") as f:
+            json.dump({"flagship": repr(DoubleBitHasher()), "rows": flat}, f, indent=0)
     print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 
