@@ -32,6 +32,8 @@ RENAMED = {
 OLD_DEFAULTS = {
     # ZSH: lam=1e-2, epsilon=1e-2 (absolute; hash_ridge = epsilon / nu), n_neighbors=5.
     "ZSHHasher": {"semantic_ridge": 1e-2, "hash_ridge": 1000.0, "n_neighbors": 5},
+    # DBQ before issue 16's selection: within_class_reg=3.0, no normalisation.
+    "DoubleBitHasher": {"within_class_reg": 3.0, "normalize": None},
 }
 
 

@@ -26,7 +26,7 @@ def levels(hasher, X):
 
 def test_rotation_is_itq_on_the_same_directions():
     X, _ = blobs()
-    dbq = DoubleBitHasher(bits=12, within_class_reg=None, random_state=3).fit(X)
+    dbq = DoubleBitHasher(normalize=None, bits=12, within_class_reg=None, random_state=3).fit(X)
     itq = ITQHasher(bits=6, random_state=3).fit(X)
     np.testing.assert_allclose(dbq.components_, itq.components_)
     np.testing.assert_allclose(dbq.rotation_, itq.rotation_)
@@ -35,7 +35,7 @@ def test_rotation_is_itq_on_the_same_directions():
 
 def test_bit_pairs_code_three_equally_filled_regions():
     X, _ = blobs(n=600)
-    dbq = DoubleBitHasher(bits=8, within_class_reg=None, random_state=0).fit(X)
+    dbq = DoubleBitHasher(normalize=None, bits=8, within_class_reg=None, random_state=0).fit(X)
     codes = dbq.transform(X)
     low, high = codes[:, 0::2], codes[:, 1::2]
     assert not np.any((low == 0) & (high == 1))
@@ -48,7 +48,7 @@ def test_bit_pairs_code_three_equally_filled_regions():
 @given(seed=st.integers(0, 10_000), bits=st.integers(2, 10))
 def test_hamming_distance_is_l1_between_levels(seed, bits):
     X, y = blobs(n=80, d=8, seed=seed % 50)
-    dbq = DoubleBitHasher(bits=bits, random_state=seed).fit(X, y)
+    dbq = DoubleBitHasher(normalize=None, bits=bits, random_state=seed).fit(X, y)
     codes = dbq.transform(X).astype(int)
     hamming = np.abs(codes[:, None, :] - codes[None, :, :]).sum(axis=2)
     lv = levels(dbq, X)
@@ -61,7 +61,7 @@ def test_hamming_distance_is_l1_between_levels(seed, bits):
 
 def test_odd_bits_use_the_last_direction_once_at_its_median():
     X, y = blobs()
-    dbq = DoubleBitHasher(bits=7, random_state=0).fit(X, y)
+    dbq = DoubleBitHasher(normalize=None, bits=7, random_state=0).fit(X, y)
     assert dbq.components_.shape == (X.shape[1], 4)
     np.testing.assert_array_equal(dbq.bit_direction_, [0, 0, 1, 1, 2, 2, 3])
     assert abs(dbq.transform(X)[:, -1].mean() - 0.5) < 0.01
@@ -96,13 +96,13 @@ def test_transductive_mode_uses_unlabelled_rows_for_the_unsupervised_parts():
 
     X, y = blobs(n=400, classes=6)
     y_semi = np.where(y >= 4, -1, y)  # classes 4 and 5: unlabelled (e.g. unseen, in the database)
-    dbq = DoubleBitHasher(bits=8, unlabeled_label=-1, random_state=0).fit(X, y_semi)
+    dbq = DoubleBitHasher(normalize=None, bits=8, unlabeled_label=-1, random_state=0).fit(X, y_semi)
     np.testing.assert_array_equal(dbq.classes_, [0, 1, 2, 3])
     np.testing.assert_allclose(dbq.mean_, X.mean(axis=0))  # every row, labelled or not
     mean, pca = principal_directions(X, 12)
     Z = (X - mean) @ pca
     labelled = y_semi != -1
-    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 3.0,
+    expected = pca @ within_class_directions(Z, np.where(labelled, y_semi, -1), 4, 1.0,
                                              labelled)[0]
     np.testing.assert_allclose(dbq.components_, expected, atol=1e-10)
     # Inductive on the labelled rows alone is a different model (its statistics miss them).
@@ -207,7 +207,8 @@ def test_normalize_is_the_same_fit_on_normalised_features(normalize, power):
     X, y = blobs()
     X = np.abs(X)
     inside = DoubleBitHasher(bits=10, normalize=normalize, random_state=0).fit(X, y)
-    outside = DoubleBitHasher(bits=10, random_state=0).fit(power_normalize(X, power), y)
+    outside = DoubleBitHasher(bits=10, normalize=None, random_state=0)
+    outside.fit(power_normalize(X, power), y)
     np.testing.assert_array_equal(inside.transform(X), outside.transform(power_normalize(X, power)))
     np.testing.assert_allclose(inside.components_, outside.components_)
 
@@ -218,7 +219,8 @@ def test_normalize_is_the_same_fit_on_normalised_features(normalize, power):
 ])
 def test_double_bit_share_splits_the_budget(bits, share, n_double, n_sign):
     X, y = blobs(d=30)
-    dbq = DoubleBitHasher(bits=bits, double_bit_share=share, random_state=0).fit(X, y)
+    dbq = DoubleBitHasher(normalize=None, bits=bits, double_bit_share=share, random_state=0)
+    dbq.fit(X, y)
     assert dbq.components_.shape[1] == n_double + n_sign
     counts = np.bincount(dbq.bit_direction_, minlength=n_double + n_sign)
     np.testing.assert_array_equal(counts, [2] * n_double + [1] * n_sign)
@@ -241,7 +243,7 @@ def test_auto_ridge_is_ledoit_wolf_and_falls_with_more_images():
     for n in (150, 600, 2400):
         y = rng.randint(0, 5, size=n)
         X = means[y] + rng.randn(n, 20) * np.linspace(0.2, 3.0, 20)  # anisotropic noise
-        dbq = DoubleBitHasher(bits=8, within_class_reg="auto", n_components=20,
+        dbq = DoubleBitHasher(normalize=None, bits=8, within_class_reg="auto", n_components=20,
                               random_state=0).fit(X, y)
         mean, pca = principal_directions(X, 20)
         Z = (X - mean) @ pca

@@ -142,6 +142,8 @@ class DoubleBitHasher(BaseHasher):
     variance-preserving linear projection, so neighbourhoods of *any* class survive --
     and removes what costs them most at a given code length, the sign quantiser:
 
+    0. **Normalisation.** Each row is divided by its L2 norm (``normalize="l2"``), in
+       ``fit`` and in every encode, so a feature vector's scale does not move its code.
     1. **Projection.** ``k = ceil(bits / 2)`` directions: by default the top
        generalised eigenvectors of the total scatter against the seen classes'
        within-class scatter (plus a ridge), after PCA to ``n_components`` dimensions;
@@ -166,7 +168,8 @@ class DoubleBitHasher(BaseHasher):
     clustering; here they are the terciles of each direction on the training data
     (equally filled regions). Kong & Li apply DBQ on top of PCA/ITQ/SH projections
     in the same way; nothing of this hasher is tied to a particular paper's
-    zero-shot method, and it does not use class word vectors.
+    zero-shot method, and by default it does not use class word vectors (see
+    ``semantic_share``).
 
     Transductive option (off by default, ``unlabeled_label``): when the database to
     be indexed is at hand, its images -- unseen classes included -- can join the
@@ -187,15 +190,17 @@ class DoubleBitHasher(BaseHasher):
     codes of the same length -- at 16 bits, radius 1 of these codes returns about as
     many items as radius 2 of ITQ's (``zeroshash.diagnostics.radius_lookup_profile``).
 
-    Selection of the defaults (cross-validation over *seen* classes only):
-    ``benchmarks/select_zero_shot.py``; per-split results: ``benchmarks/bench_zero_shot.py``.
+    Selection of the defaults (cross-validation over *seen* classes only, by the rule
+    of ``docs/zero_shot_protocol.md``): ``benchmarks/select_zero_shot.py``; results on
+    held-out images: ``benchmarks/bench_heldout.py``. The word-vector component
+    (``semantic_share``) is off by default because it did not pass that rule.
 
     Parameters
     ----------
     bits : int, default=64
         Code length; ``ceil(bits / 2)`` directions are used, at most
         ``min(n_samples, n_features)``.
-    within_class_reg : float, "auto" or None, default=3.0
+    within_class_reg : float, "auto" or None, default=1.0
         A float > 0: within-class whitened directions learned from the seen labels
         ``y`` (required then), with a ridge of this fraction of the mean total variance;
         smaller values suppress within-class variation more strongly. ``"auto"``: the
@@ -203,7 +208,7 @@ class DoubleBitHasher(BaseHasher):
         images grow in number (:func:`ledoit_wolf_reg`). None: principal directions
         (unsupervised; ``y`` is ignored unless ``semantic_share > 0``). How the default
         was chosen: ``docs/defaults.md``.
-    normalize : {"l2", "power"} or None, default=None
+    normalize : {"l2", "power"} or None, default="l2"
         Row preprocessing applied before everything else, in ``fit`` and in every
         encode: ``"l2"`` divides each row by its L2 norm; ``"power"`` takes the signed
         square root first (:func:`zeroshash.preprocessing.power_normalize`). The same
@@ -324,8 +329,8 @@ class DoubleBitHasher(BaseHasher):
         self,
         bits: int = 64,
         *,
-        within_class_reg: float | str | None = 3.0,
-        normalize: str | None = None,
+        within_class_reg: float | str | None = 1.0,
+        normalize: str | None = "l2",
         double_bit_share: float = 1.0,
         semantic_share: float = 0.0,
         unseen_classes=None,
