@@ -132,15 +132,16 @@ def run_split(protocol, name, data, seed):
     return protocol, name, seed, rows, sizes
 
 
-def loaders(protocol):
+def loaders(protocol, names):
     if protocol == "embedded":
         out = {}
         for name, load in (("animals", load_animals), ("fashion", load_fashion)):
-            d = load()
-            d.embedded = np.zeros(len(d.target), dtype=bool)
-            out[name] = d
+            if name in names:
+                d = load()
+                d.embedded = np.zeros(len(d.target), dtype=bool)
+                out[name] = d
         return out
-    return {"animals": load_heldout("animals"), "fashion": load_heldout("fashion")}
+    return {name: load_heldout(name) for name in names}
 
 
 def report(protocol, name, results, seeds, sizes):
@@ -170,6 +171,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--protocols", nargs="+", default=["heldout", "embedded"],
                         choices=["heldout", "embedded"])
+    parser.add_argument("--datasets", nargs="+", default=["animals", "fashion"],
+                        choices=["animals", "fashion"])
     parser.add_argument("--seeds", nargs="+", type=int, default=list(range(10)))
     parser.add_argument("--jobs", type=int, default=2, help="processes (one thread each)")
     parser.add_argument("--json", default=None, help="also write every score to this file")
@@ -181,9 +184,9 @@ def main(argv=None):
           f"{platform.python_version()}, numpy {np.__version__}")
     print(f"flagship: {DoubleBitHasher()!r} (preprocessing {flagship_prep()})")
     start = time.perf_counter()
-    data = {p: loaders(p) for p in args.protocols}
     if args.quick:
-        data["embedded"].pop("fashion")
+        args.datasets = ["animals"]
+    data = {p: loaders(p, args.datasets) for p in args.protocols}
     tasks = [(p, n, d, s) for p in args.protocols for n, d in data[p].items() for s in args.seeds]
     out = Parallel(n_jobs=args.jobs)(delayed(run_split)(*t) for t in tasks)
     results, sizes = {}, {}

@@ -81,7 +81,7 @@ def preprocess(batch_uint8):
 
     mean = torch.tensor(be.IMAGENET_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
     std = torch.tensor(be.IMAGENET_STD, dtype=torch.float32).view(1, 3, 1, 1)
-    x = torch.from_numpy(np.ascontiguousarray(batch_uint8)).to(torch.float32).div_(255.0)
+    x = torch.from_numpy(np.array(batch_uint8, copy=True)).to(torch.float32).div_(255.0)
     x = F.interpolate(x.unsqueeze(1), size=(IMAGE_SIZE, IMAGE_SIZE), mode="bilinear",
                       align_corners=False)
     return (x.expand(-1, 3, -1, -1) - mean) / std
