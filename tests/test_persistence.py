@@ -459,3 +459,15 @@ def test_save_writes_to_an_open_file_not_a_name(saved, monkeypatch):
     monkeypatch.setattr(np, "savez", lambda fh, **a: (seen.append(fh), real(fh, **a)))
     save_model(hasher, path)
     assert isinstance(seen[0], io.BufferedIOBase)
+
+
+def test_a_model_file_from_before_new_parameters_loads_as_it_was_saved():
+    """tests/data/dbq_before_issue16.npz was written by zeroshash at commit aaf1f9b, before
+    DoubleBitHasher had ``normalize`` (now "l2" by default): it must load with no
+    normalisation and give the codes it gave then."""
+    data = Path(__file__).parent / "data"
+    hasher = load_model(data / "dbq_before_issue16.npz")
+    assert hasher.normalize is None and hasher.semantic_share == 0.0
+    assert hasher.within_class_reg == 3.0  # saved explicitly: the default of that time
+    saved = np.load(data / "dbq_before_issue16_codes.npz")
+    np.testing.assert_array_equal(hasher.transform(saved["X"]), saved["codes"])

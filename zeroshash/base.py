@@ -331,6 +331,10 @@ class BaseHasher(
     #: matrix); the others refuse one, with ``_multilabel_refusal`` as the reason.
     _multilabel: bool = False
     _multilabel_refusal: str = "its method is defined for one label per sample only"
+    #: Parameters added after model files of this class were first written, each with
+    #: the value that gives the behaviour of before; :func:`zeroshash.load_model` uses it
+    #: for a file that lacks the parameter.
+    _params_added: dict = {}
     #: The fitted state: every attribute ``fit`` sets (besides ``n_features_in_`` and
     #: ``feature_names_in_``). Model files store exactly these.
     _fitted_attributes: tuple = ()

@@ -489,6 +489,10 @@ def _build(npz: _open_archive, manifest: dict, name: str) -> BaseHasher:
                              f"expected the registry's name {spec.name!r}")
     cls = spec.estimator
     params = {key: _decode_param(value) for key, value in manifest["params"].items()}
+    # A file written before a parameter existed behaves as the hasher did then, not as
+    # the parameter's (possibly different) default says.
+    for key, value in getattr(cls, "_params_added", {}).items():
+        params.setdefault(key, value)
     unknown = sorted(set(params) - set(cls._get_param_names()))
     if unknown:
         raise ModelFileError(f"model file {name!r}: {cls.__name__} has no parameters "

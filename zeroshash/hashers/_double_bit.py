@@ -324,6 +324,9 @@ class DoubleBitHasher(BaseHasher):
         "mean_", "components_", "rotation_", "quantization_loss_", "n_iter_", "bit_direction_",
         "thresholds_", "classes_", "within_class_reg_", "n_semantic_",
     )
+    # Added by issue 16 (normalize="l2" became the default then).
+    _params_added = {"normalize": None, "double_bit_share": 1.0, "semantic_share": 0.0,
+                     "unseen_classes": None, "word_vecs": None}
 
     def __init__(
         self,
