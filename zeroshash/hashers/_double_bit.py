@@ -90,6 +90,9 @@ def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg
     """
     n, p = Z.shape
     total = Z.T @ Z / n
+    if not np.trace(total) > 0:
+        raise ValueError("the training rows are all identical (after preprocessing): there "
+                         "is no variance to take directions from")
     if labelled is None:
         labelled = np.ones(n, dtype=bool)
     n_labelled = np.count_nonzero(labelled)
@@ -427,6 +430,12 @@ class DoubleBitHasher(BaseHasher):
 
     def _fit(self, X, y, class_vectors):
         self._check_fit_options(y)
+        if self.normalize is not None and X.shape[1] < 2:
+            raise ValueError(
+                f"{type(self).__name__}(normalize={self.normalize!r}) needs at least 2 "
+                f"features: normalising 1 feature(s) to unit length leaves only its sign; "
+                "use normalize=None"
+            )
         labelled = None
         if y is not None and y.ndim == 2 and self.unlabeled_label is not None:
             raise ValueError(
