@@ -95,10 +95,14 @@ def test_float32_projection_matches_a_numpy_oracle(name, dtype):
 
 
 def test_double_bit_thresholds_in_float32():
-    dbq = DoubleBitHasher(bits=12, random_state=0).fit(X, Y)
+    from zeroshash.preprocessing import power_normalize
+
+    dbq = DoubleBitHasher(bits=12, random_state=0).fit(X, Y)  # normalize="l2" by default
     with config_context(encode_dtype="float32"):
         projections = dbq.decision_function(X)
-    V = X @ (dbq.components_ @ dbq.rotation_).astype(np.float32) - (
+    Xn = power_normalize(np.asarray(X, np.float32), 1.0)
+    assert Xn.dtype == np.float32
+    V = Xn @ (dbq.components_ @ dbq.rotation_).astype(np.float32) - (
         dbq.mean_ @ dbq.components_ @ dbq.rotation_).astype(np.float32)
     np.testing.assert_allclose(projections, V[:, dbq.bit_direction_] - dbq.thresholds_,
                                rtol=1e-4, atol=1e-4)

@@ -20,6 +20,8 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docstrings import fill_doc
+
 __all__ = ["PowerNormalizer", "ShrinkageWhitener", "power_normalize"]
 
 
@@ -57,6 +59,7 @@ def power_normalize(X: np.ndarray, power: float = 0.5) -> np.ndarray:
     return X
 
 
+@fill_doc
 class PowerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Signed power normalisation then L2 normalisation of each sample (stateless).
 
@@ -73,9 +76,7 @@ class PowerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when ``X`` had string column names.
+    %(n_features_in)s
 
     See Also
     --------
@@ -118,6 +119,7 @@ class PowerNormalizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
+@fill_doc
 class ShrinkageWhitener(TransformerMixin, BaseEstimator):
     """PCA whitening with the eigenvalues shrunk towards their mean, then L2 normalisation.
 
@@ -146,9 +148,7 @@ class ShrinkageWhitener(TransformerMixin, BaseEstimator):
     scale_ : ndarray of shape (n_components_,)
         ``1 / sqrt(explained_variance_ + shrinkage * mean variance)``.
     n_components_ : int
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when ``X`` had string column names.
+    %(n_features_in)s
 
     See Also
     --------
