@@ -44,6 +44,7 @@ from threadpoolctl import threadpool_limits
 
 from zeroshash import DoubleBitHasher, ITQHasher, PCAHasher
 from zeroshash.datasets import load_animals, load_fashion
+from zeroshash.hashers._double_bit import NORMALIZE_POWER
 from zeroshash.metrics import mean_average_precision, precision_within_radius
 from zeroshash.model_selection import zero_shot_retrieval_split
 from zeroshash.preprocessing import PowerNormalizer
@@ -52,7 +53,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _heldout import load_heldout  # noqa: E402
 
 BITS = (16, 32, 64)
-POWER = {"l2": 1.0, "power": 0.5}
 OLD_DEFAULTS = {"within_class_reg": 3.0, "normalize": None, "double_bit_share": 1.0,
                 "semantic_share": 0.0}
 
@@ -66,9 +66,9 @@ def methods(seed: int, bits: int, unseen) -> dict:
     out = {"PCAH": PCAHasher(bits=bits, n_jobs=1),
            "ITQ": ITQHasher(bits=bits, random_state=seed, n_jobs=1)}
     if prep is not None:
-        out[f"PCAH[{prep}]"] = make_pipeline(PowerNormalizer(POWER[prep]),
+        out[f"PCAH[{prep}]"] = make_pipeline(PowerNormalizer(NORMALIZE_POWER[prep]),
                                              PCAHasher(bits=bits, n_jobs=1))
-        out[f"ITQ[{prep}]"] = make_pipeline(PowerNormalizer(POWER[prep]),
+        out[f"ITQ[{prep}]"] = make_pipeline(PowerNormalizer(NORMALIZE_POWER[prep]),
                                             ITQHasher(bits=bits, random_state=seed, n_jobs=1))
     flagship = DoubleBitHasher(bits=bits, random_state=seed, n_jobs=1)
     out["DBQ"] = flagship

@@ -7,12 +7,22 @@ import numpy as np
 from ._config import get_config
 
 
-def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean (d,) and the top ``n_components`` principal directions (d, n_components).
+def fixed_signs(vectors: np.ndarray) -> np.ndarray:
+    """Columns of ``vectors``, each signed so that its largest-magnitude entry is positive.
+
+    Eigen- and singular vectors are defined up to sign; fixing it makes results
+    independent of the LAPACK build.
+    """
+    flip = np.sign(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(vectors.shape[1])])
+    return vectors * np.where(flip == 0, 1.0, flip)
+
+
+def principal_axes(X: np.ndarray, n_components: int):
+    """Mean (d,), the top principal directions (d, n_components) and their variances.
 
     Eigen-decomposition of the d x d covariance (d is a feature count, small next to
-    n for CNN features). Directions come in decreasing variance with a fixed sign
-    (largest-magnitude entry positive), so results do not depend on the LAPACK build.
+    n for CNN features). Directions come in decreasing variance with fixed signs
+    (:func:`fixed_signs`).
     """
     X = np.asarray(X, dtype=np.float64)
     mean = X.mean(axis=0)
@@ -20,9 +30,12 @@ def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, 
     cov = Xc.T @ Xc / max(X.shape[0] - 1, 1)
     eigval, eigvec = np.linalg.eigh(cov)
     order = np.argsort(eigval)[::-1][:n_components]
-    components = eigvec[:, order]
-    flip = np.sign(components[np.argmax(np.abs(components), axis=0), np.arange(len(order))])
-    components *= np.where(flip == 0, 1.0, flip)
+    return mean, fixed_signs(eigvec[:, order]), eigval[order]
+
+
+def principal_directions(X: np.ndarray, n_components: int) -> tuple[np.ndarray, np.ndarray]:
+    """Mean (d,) and the top ``n_components`` principal directions (d, n_components)."""
+    mean, components, _ = principal_axes(X, n_components)
     return mean, components
 
 

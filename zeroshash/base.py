@@ -500,14 +500,18 @@ class BaseHasher(
         return np.ascontiguousarray(Y[:, carried] if carried.size < Y.shape[1] else Y,
                                     dtype=np.float64)
 
-    def _resolve_class_vectors(self, word_vecs):
-        """Class vectors as an (n_classes, d) float64 array, or None (one-hot mode)."""
+    def _word_vec_source(self, word_vecs):
+        """The class vectors given to ``fit`` or to the constructor (once), or None."""
         init_vecs = getattr(self, "word_vecs", None)
         if word_vecs is not None and init_vecs is not None:
             raise ValueError(
                 "word_vecs was given both to the constructor and to fit(); give it once"
             )
-        source = word_vecs if word_vecs is not None else init_vecs
+        return word_vecs if word_vecs is not None else init_vecs
+
+    def _resolve_class_vectors(self, word_vecs):
+        """Class vectors as an (n_classes, d) float64 array, or None (one-hot mode)."""
+        source = self._word_vec_source(word_vecs)
         if source is None:
             return None
         return class_embeddings(source, self.classes_)

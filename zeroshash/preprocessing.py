@@ -15,12 +15,12 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.linalg import eigh
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._docstrings import fill_doc
+from ._principal import principal_axes
 
 __all__ = ["PowerNormalizer", "ShrinkageWhitener", "power_normalize"]
 
@@ -54,6 +54,13 @@ def power_normalize(X: np.ndarray, power: float = 0.5) -> np.ndarray:
     if power != 1:
         X = np.copysign(np.abs(X) ** X.dtype.type(power), X)
     norms = np.sqrt(np.einsum("ij,ij->i", X, X))
+    # Rows whose sum of squares under- or overflows are scaled by their largest entry
+    # first; the others are divided by their norm directly.
+    extreme = ((norms == 0) | ~np.isfinite(norms)) & np.any(X != 0, axis=1)
+    if extreme.any():
+        rows = X[extreme] / np.abs(X[extreme]).max(axis=1, keepdims=True)
+        X[extreme] = rows / np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
+        norms[extreme] = 1
     norms[norms == 0] = 1
     X /= norms[:, None]
     return X
@@ -192,16 +199,10 @@ class ShrinkageWhitener(TransformerMixin, BaseEstimator):
                 f"min(n_samples - 1, n_features) = {limit}"
             )
         k = limit if self.n_components is None else self.n_components
-        self.mean_ = X.mean(axis=0)
-        Xc = X - self.mean_
-        cov = Xc.T @ Xc / (X.shape[0] - 1)
-        values, vectors = eigh(cov)
-        order = np.argsort(values)[::-1]
-        mean_variance = max(np.clip(values, 0, None).mean(), np.finfo(float).tiny)
-        values = np.clip(values[order[:k]], 0, None)
-        vectors = vectors[:, order[:k]]
-        flip = np.sign(vectors[np.argmax(np.abs(vectors), axis=0), np.arange(k)])
-        self.components_ = vectors * np.where(flip == 0, 1.0, flip)
+        self.mean_, self.components_, values = principal_axes(X, k)
+        values = np.clip(values, 0, None)
+        # the mean of all d eigenvalues is the mean variance of the features
+        mean_variance = max(X.var(axis=0, ddof=1).mean(), np.finfo(float).tiny)
         self.explained_variance_ = values
         floor = self.shrinkage * mean_variance
         if floor == 0 and np.any(values == 0):

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._docstrings import fill_doc
-from .._principal import centred_product, principal_directions
+from .._principal import centred_product, fixed_signs, principal_directions
 from .._solvers import itq_rotation, label_weights
 from ..base import POSITIVE_INT, BaseHasher
 from ..preprocessing import power_normalize
@@ -108,9 +108,7 @@ def within_class_directions(Z: np.ndarray, y: np.ndarray, n_directions: int, reg
         _, vectors = eigh(total)
     else:
         _, vectors = eigh(total, within + reg * np.trace(total) / p * np.eye(p))
-    directions = vectors[:, ::-1][:, :n_directions]
-    flip = np.sign(directions[np.argmax(np.abs(directions), axis=0), np.arange(n_directions)])
-    return directions * np.where(flip == 0, 1.0, flip), float(reg)
+    return fixed_signs(vectors[:, ::-1][:, :n_directions]), float(reg)
 
 
 def semantic_directions(Z: np.ndarray, targets: np.ndarray, class_vectors: np.ndarray,
@@ -131,9 +129,7 @@ def semantic_directions(Z: np.ndarray, targets: np.ndarray, class_vectors: np.nd
     M = np.linalg.solve(gram, Z.T @ targets / n)
     centred = class_vectors - class_vectors.mean(axis=0)
     _, _, axes = np.linalg.svd(centred, full_matrices=False)
-    D = M @ axes[:n_directions].T
-    flip = np.sign(D[np.argmax(np.abs(D), axis=0), np.arange(D.shape[1])])
-    return D * np.where(flip == 0, 1.0, flip)
+    return fixed_signs(M @ axes[:n_directions].T)
 
 
 @fill_doc
@@ -359,11 +355,7 @@ class DoubleBitHasher(BaseHasher):
 
     def _resolve_class_vectors(self, word_vecs):
         """The seen classes' vectors, then the ``unseen_classes``' (one array)."""
-        if word_vecs is not None and self.word_vecs is not None:
-            raise ValueError(
-                "word_vecs was given both to the constructor and to fit(); give it once"
-            )
-        word_vecs = self.word_vecs if word_vecs is None else word_vecs
+        word_vecs = self._word_vec_source(word_vecs)
         if word_vecs is None:
             raise ValueError(
                 f"{type(self).__name__}(semantic_share={self.semantic_share}) builds "
