@@ -165,8 +165,9 @@ class DoubleBitHasher(BaseHasher):
 
     Deviation from DBQ: the paper places the thresholds by an adaptive 1-D
     clustering; here they are the terciles of each direction on the training data
-    (equally filled regions; how the two compare: ``docs/defaults.md``). Kong & Li apply DBQ on top of PCA/ITQ/SH projections
-    in the same way; nothing of this hasher is tied to a particular paper's
+    (equally filled regions; how the two compare: ``docs/defaults.md``). Kong & Li
+    apply DBQ on top of PCA/ITQ/SH projections in the same way; nothing of this hasher
+    is tied to a particular paper's
     zero-shot method, and by default it does not use class word vectors (see
     ``semantic_share``).
 
