@@ -167,9 +167,8 @@ class DoubleBitHasher(BaseHasher):
     clustering; here they are the terciles of each direction on the training data
     (equally filled regions; how the two compare: ``docs/defaults.md``). Kong & Li
     apply DBQ on top of PCA/ITQ/SH projections in the same way; nothing of this hasher
-    is tied to a particular paper's
-    zero-shot method, and by default it does not use class word vectors (see
-    ``semantic_share``).
+    is tied to a particular paper's zero-shot method, and by default it does not use
+    class word vectors (see ``semantic_share``).
 
     Transductive option (off by default, ``unlabeled_label``): when the database to
     be indexed is at hand, its images -- unseen classes included -- can join the
