@@ -37,8 +37,15 @@ _PLAN_MEASURED_REACH = 3
 # uses: handing a block to a thread costs tens of microseconds, and a thread on a core
 # busy with other processes finishes last.
 _MIN_THREAD_COST = 2_000_000
+# Estimated work per block of queries handed to a thread: a block is one kernel call
+# (several microseconds of dispatch and scratch buffers), so cheap searches (radius 0
+# on clustered codes: about a microsecond a query) use few blocks.
+_MIN_BLOCK_COST = 1_000_000
 # Queries of a batch probed before the rest (see MultiIndexTables.topk).
 _SAMPLE_QUERIES = 8
+# Pseudo-queries (database items) whose k-NN probes tell how often probing finishes
+# within a budget on this data (MultiIndexTables.knn_win_rate).
+_KNN_SAMPLE = 32
 
 _POOL_LOCK = threading.Lock()
 _POOL: ThreadPoolExecutor | None = None
@@ -146,6 +153,14 @@ class MultiIndexTables:
             if n_items
             else np.zeros((m, 0), dtype=np.int64)
         )
+        # (word, bit offset, length, first offset) of each table, for bucket_items.
+        self._layout = [
+            (int(a) // 64, int(a) % 64, int(b), int(base))
+            for (a, b), base in zip(self.spans, self.table_starts, strict=True)
+        ]
+        self._sample_rows = np.ascontiguousarray(columns[:, sample[:_KNN_SAMPLE]].T)
+        self._sample_rows.flags.writeable = False
+        self._win_rates: dict[tuple[int, float], float] = {}
         self._candidate_cache: dict[tuple[int, int], float] = {}
         self._plans: dict[int, tuple[np.ndarray, float]] = {}
         self.last_gave_up = 0
@@ -169,15 +184,18 @@ class MultiIndexTables:
         k: int,
         n_threads: int,
         budget: float | None = None,
+        screen: int = 0,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact k-NN positions of the item-major queries ``rows``, like ``topk_serial``.
 
         A query is probed until it has cost ``budget`` (default: the cost of its linear
         scan, in the units of the cost model); past it, it goes on only while the
         probes left to reach its current k-th distance keep it within the cost of a
-        scan. Queries that give up are scanned together, as one batch, at the end
-        (both paths are exact). The first 8 queries of a batch of 32 or more are probed
-        first; when all of them give up, the rest is scanned without probing.
+        scan. With ``screen > 0``, a query whose exact-match buckets hold fewer than
+        ``screen`` items in all is not probed further. Queries that give up are scanned
+        together, as one batch, at the end (both paths are exact). The first 8 queries
+        of a batch of 32 or more are probed first; when all of them give up, the rest
+        is scanned without probing.
         """
         n_q = rows.shape[0]
         out_dist = np.empty((n_q, k), dtype=np.int32)
@@ -186,7 +204,7 @@ class MultiIndexTables:
         if budget is None:
             budget = scan_cost
         cost = np.zeros(n_q, dtype=np.float64)
-        args = (*self._tables(), k, float(budget), scan_cost, PROBE_COST, WORD_COST)
+        args = (*self._tables(), k, float(budget), scan_cost, PROBE_COST, WORD_COST, int(screen))
         # A few queries first, on this thread: when every one of them gives up (codes
         # without near neighbours), the batch is scanned without probing the rest.
         first = min(n_q, _SAMPLE_QUERIES) if n_q >= 4 * _SAMPLE_QUERIES else n_q
@@ -216,6 +234,49 @@ class MultiIndexTables:
             out_pos[gave_up] = sub_pos
         self.last_gave_up = int(gave_up.size)
         return out_dist, out_pos
+
+    def bucket_items(self, row: np.ndarray) -> int:
+        """Items in the exact-match buckets of one query (its words ``row``), all tables.
+
+        The screen of :meth:`topk` for a single query, in plain Python (a few
+        microseconds, no kernel call).
+        """
+        words = row.tolist()
+        total = 0
+        for w, off, length, base in self._layout:
+            v = words[w] >> off
+            if off + length > 64:
+                v |= words[w + 1] << (64 - off)
+            at = base + (v & ((1 << length) - 1))
+            total += int(self.offsets[at + 1]) - int(self.offsets[at])
+        return total
+
+    def knn_win_rate(self, k: int, columns: np.ndarray, budget: float) -> float:
+        """Fraction of data-like queries whose k-NN probing finishes within ``budget``.
+
+        Measured once per ``budget`` and power of two at or above ``k`` (rounded up,
+        at most the number of items), on 32 database items as pseudo-queries, by the
+        k-NN kernel itself: a pseudo-query wins when it does not give up (see
+        :meth:`topk`). Near zero on codes without near neighbours (uniform random
+        codes), near one on clustered codes.
+        """
+        k_class = min(1 << (int(k) - 1).bit_length(), max(self.n_items, 1))
+        key = (k_class, float(budget))
+        rate = self._win_rates.get(key)
+        if rate is None:
+            rows = self._sample_rows
+            n_s = rows.shape[0]
+            if n_s == 0:
+                return 0.0
+            dist = np.empty((n_s, k_class), dtype=np.int32)
+            pos = np.empty((n_s, k_class), dtype=np.int64)
+            cost = np.zeros(n_s, dtype=np.float64)
+            scan_cost = self.scan_cost(columns.shape[0])
+            args = (k_class, float(budget), scan_cost, PROBE_COST, WORD_COST, 0)
+            mih_topk_block(rows, columns, *self._tables(), *args, 0, n_s, dist, pos, cost)
+            rate = float(np.mean(cost >= 0))
+            self._win_rates[key] = rate
+        return rate
 
     # -- range search ---------------------------------------------------------------
 
@@ -315,13 +376,17 @@ class MultiIndexTables:
         they run in parallel.
         """
         n_q = rows.shape[0]
+        max_blocks = max(1, min(n_q // 32, 8 * n_threads))
         if reach is None:
             reach, cost = self.range_plan(radius, columns.shape[0])
-            # Threads only for work worth handing over (see _MIN_THREAD_COST).
+            # Threads and blocks only for work worth handing over (_MIN_THREAD_COST,
+            # _MIN_BLOCK_COST).
             n_threads = max(1, min(n_threads, int(cost * n_q // _MIN_THREAD_COST)))
+            max_blocks = min(max_blocks, int(cost * n_q // _MIN_BLOCK_COST))
         # Several blocks per thread, taken in turn by whichever thread is free, so a
         # thread slowed by other processes on its core does not hold the rest back.
-        n_blocks = max(1, min(n_q // 32, 8 * n_threads)) if n_threads > 1 else 1
+        n_blocks = max(1, min(n_q, max(n_threads, max_blocks))) if n_threads > 1 else 1
+        n_threads = min(n_threads, n_blocks)
         edges = [n_q * b // n_blocks for b in range(n_blocks + 1)]
         tables = self._tables()
         parts: list = [None] * n_blocks

@@ -21,7 +21,7 @@ import numpy as np
 from numba import float64, int64, njit, prange, types, void
 
 from .._bits import popcount64
-from ._topk_kernels import MISSING_DISTANCE
+from ._topk_kernels import MISSING_DISTANCE, count_in
 
 _ro_u64_1d = types.Array(types.uint64, 1, "C", readonly=True)
 _ro_u64_2d = types.Array(types.uint64, 2, "C", readonly=True)
@@ -58,6 +58,19 @@ def _substring(lo_word, hi_word, off, length):
     if off + length > 64:
         v |= hi_word << np.uint64(64 - off)
     return np.int64(v & ((np.uint64(1) << np.uint64(length)) - np.uint64(1)))
+
+
+@njit(
+    types.Tuple((_i32_1d, _i64_1d))(_i32_1d, _i64_1d, int64, int64),
+    **_kernel_options,
+)
+def _grown(dist, pos, fill, size):
+    """Copies of ``dist[:fill]`` and ``pos[:fill]`` in new buffers of ``size`` slots."""
+    bigger_d = np.empty(size, np.int32)
+    bigger_p = np.empty(size, np.int64)
+    bigger_d[:fill] = dist[:fill]
+    bigger_p[:fill] = pos[:fill]
+    return bigger_d, bigger_p
 
 
 @njit(void(_ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _i32_1d, _i32_2d, _u64_3d), **_kernel_options)
@@ -183,6 +196,7 @@ def _probes_to_reach(spans, r, i, target, limit):
         float64,
         int64,
         int64,
+        int64,
         _i32_2d,
         _i64_2d,
         _f64_1d,
@@ -202,6 +216,7 @@ def mih_topk_block(
     scan_cost,
     probe_cost,
     word_cost,
+    screen,
     q_start,
     q_stop,
     out_dist,
@@ -224,7 +239,8 @@ def mih_topk_block(
     current k-th distance (all of them while fewer than ``k`` items are known) would
     take it past ``scan_cost``, it gives up: ``out_cost[qi] = -1`` and its output
     rows are left for the caller to fill by a scan. Otherwise ``out_cost[qi]`` is the
-    cost spent.
+    cost spent. With ``screen > 0``, a query whose exact-match buckets (one per table)
+    hold fewer than ``screen`` items in all gives up before any other probe.
     """
     m = spans.shape[0]
     n_words = db.shape[0]
@@ -246,6 +262,16 @@ def mih_topk_block(
             wi = word_of[i]
             above = words[wi + 1] if straddles[i] else np.uint64(0)
             sub_q[i] = _substring(words[wi], above, off_of[i], spans[i, 1])
+        if screen > 0:
+            # The query's own buckets: fewer than ``screen`` items in all of them says
+            # it has no dense neighbourhood, so it is scanned without probing.
+            found = 0
+            for i in range(m):
+                key = table_starts[i] + sub_q[i]
+                found += offsets[key + 1] - offsets[key]
+            if found < screen:
+                out_cost[qi] = -1.0
+                continue
         hist[:] = 0
         fill = 0
         count = 0
@@ -258,6 +284,9 @@ def mih_topk_block(
             for i in range(m):
                 length = spans[i, 1]
                 if r <= length:
+                    # Candidates are read from the bucket-ordered copy of the codes when
+                    # the tables keep one, else from the codes at their positions.
+                    source = bucket_codes[i] if with_codes else db
                     base = table_starts[i]
                     mask = (np.int64(1) << r) - 1
                     checked = False
@@ -267,18 +296,11 @@ def mih_topk_block(
                         hi = offsets[base + key + 1]
                         cost += probe_cost + (hi - lo) * n_words * word_cost
                         for at in range(lo, hi):
+                            item = at if with_codes else positions[i, at]
                             d = 0
-                            if with_codes:
-                                for w in range(n_words):
-                                    c = bucket_codes[i, w, at]
-                                    cand[w] = c
-                                    d += popcount64(c ^ words[w])
-                            else:
-                                item = positions[i, at]
-                                for w in range(n_words):
-                                    c = db[w, item]
-                                    cand[w] = c
-                                    d += popcount64(c ^ words[w])
+                            for w in range(n_words):
+                                cand[w] = source[w, item]
+                                d += popcount64(cand[w] ^ words[w])
                             if d > level:
                                 continue
                             # Taken here only if no probe before this step reached it.
@@ -304,23 +326,14 @@ def mih_topk_block(
                                         kept += 1
                                 fill = kept
                                 if 2 * fill > cand_d.shape[0]:
-                                    bigger_d = np.empty(2 * cand_d.shape[0], np.int32)
-                                    bigger_p = np.empty(2 * cand_d.shape[0], np.int64)
-                                    bigger_d[:fill] = cand_d[:fill]
-                                    bigger_p[:fill] = cand_p[:fill]
-                                    cand_d = bigger_d
-                                    cand_p = bigger_p
+                                    cand_d, cand_p = _grown(
+                                        cand_d, cand_p, fill, 2 * cand_d.shape[0]
+                                    )
                             cand_d[fill] = d
                             cand_p[fill] = p
                             fill += 1
                             n_taken += 1
-                            hist[d] += 1
-                            count += 1
-                            if count >= k:
-                                while count - hist[level] >= k:
-                                    count -= hist[level]
-                                    hist[level] = 0
-                                    level -= 1
+                            count, level = count_in(hist, d, count, level, k)
                         mask = _next_same_popcount(mask, length) if r > 0 else -1
                         if cost > budget and not checked:
                             # Over budget inside a step: decide now (once per step) rather
@@ -395,6 +408,7 @@ _TASK_QUERIES = 4
         float64,
         float64,
         float64,
+        int64,
         _i32_2d,
         _i64_2d,
         _f64_1d,
@@ -415,6 +429,7 @@ def mih_topk_parallel(
     scan_cost,
     probe_cost,
     word_cost,
+    screen,
     out_dist,
     out_pos,
     out_cost,
@@ -437,6 +452,7 @@ def mih_topk_parallel(
             scan_cost,
             probe_cost,
             word_cost,
+            screen,
             start,
             min(start + _TASK_QUERIES, n_q),
             out_dist,
@@ -589,6 +605,7 @@ def mih_range_block(
         for i in range(m):
             base = table_starts[i]
             length = spans[i, 1]
+            source = bucket_codes[i] if with_codes else db  # as in mih_topk_block
             for r in range(min(qreach[i], length) + 1):
                 mask = (np.int64(1) << r) - 1
                 while mask >= 0:
@@ -598,12 +615,7 @@ def mih_range_block(
                     mask = _next_same_popcount(mask, length) if r > 0 else -1
                     if n_out + hi - lo > out_d.shape[0]:
                         grown = max(2 * out_d.shape[0], n_out + hi - lo)
-                        bigger_d = np.empty(grown, np.int32)
-                        bigger_p = np.empty(grown, np.int64)
-                        bigger_d[:n_out] = out_d[:n_out]
-                        bigger_p[:n_out] = out_p[:n_out]
-                        out_d = bigger_d
-                        out_p = bigger_p
+                        out_d, out_p = _grown(out_d, out_p, n_out, grown)
                     if one_word:
                         # Count first in one vectorised pass: most buckets have no hit.
                         codes = bucket_codes[i, 0, lo:hi]
@@ -630,18 +642,11 @@ def mih_range_block(
                                 n_out += 1
                         continue
                     for at in range(lo, hi):
+                        item = at if with_codes else positions[i, at]
                         d = 0
-                        if with_codes:
-                            for w in range(n_words):
-                                c = bucket_codes[i, w, at]
-                                cand[w] = c
-                                d += popcount64(c ^ words[w])
-                        else:
-                            item = positions[i, at]
-                            for w in range(n_words):
-                                c = db[w, item]
-                                cand[w] = c
-                                d += popcount64(c ^ words[w])
+                        for w in range(n_words):
+                            cand[w] = source[w, item]
+                            d += popcount64(cand[w] ^ words[w])
                         if d > radius:
                             continue
                         # Taken by the first probed table whose reach covers it.

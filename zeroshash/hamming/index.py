@@ -41,6 +41,10 @@ AUTO_MIN_ITEMS = 1 << 15
 # method="auto": probes a k-NN query may spend, as a fraction of its scan's cost, before
 # it is scanned unless the probes left are known to finish within the scan's cost.
 AUTO_EXPLORE = 0.05
+# method="auto": when fewer than this fraction of data-like queries (database items)
+# finish their k-NN probes within the AUTO_EXPLORE budget, queries are screened: one
+# whose exact-match buckets hold fewer than k items is scanned without probing.
+AUTO_MIN_WIN_RATE = 0.5
 _STATE_VERSION = 1
 # Serialises parallel kernel launches under numba's "workqueue" threading layer, the one
 # layer that is not threadsafe (concurrent launches abort the process).
@@ -444,13 +448,23 @@ class HammingIndex:
         snap = self._snapshot
         check_result_size(rows.shape[0], k, snap.n)
         columns = snap.columns()
+        tables = None
         if self._uses_tables(snap) and (self.method == "mih" or k < snap.n):
             tables = snap.tables(self.bits, self.n_substrings)
-            budget = None
-            if self.method == "auto":
-                budget = AUTO_EXPLORE * tables.scan_cost(columns.shape[0])
-            with numba_threads(threads), _launch_guard():
-                dist, pos = tables.topk(rows, columns, k, threads, budget)
+        budget = None
+        screen = 0
+        if tables is not None and self.method == "auto":
+            budget = AUTO_EXPLORE * tables.scan_cost(columns.shape[0])
+            if tables.knn_win_rate(k, columns, budget) < AUTO_MIN_WIN_RATE:
+                screen = k
+                if rows.shape[0] == 1 and tables.bucket_items(rows[0]) < k:
+                    tables = None  # a lone query screened out: straight to the scan
+        if tables is not None:
+            if rows.shape[0] == 1:  # serial kernels only
+                dist, pos = tables.topk(rows, columns, k, 1, budget, screen)
+            else:
+                with numba_threads(threads), _launch_guard():
+                    dist, pos = tables.topk(rows, columns, k, threads, budget, screen)
         else:
             dist = np.empty((rows.shape[0], k), dtype=np.int32)
             pos = np.empty((rows.shape[0], k), dtype=np.int64)
