@@ -180,29 +180,16 @@ def _probes_to_reach(spans, r, i, target, limit):
     return total
 
 
-@njit(
-    void(
-        _ro_u64_2d,
-        _ro_u64_2d,
-        _ro_i64_2d,
-        _ro_i64_1d,
-        _ro_i32_1d,
-        _ro_i32_2d,
-        _ro_u64_3d,
-        int64,
-        float64,
-        float64,
-        float64,
-        float64,
-        int64,
-        int64,
-        int64,
-        _i32_2d,
-        _i64_2d,
-        _f64_1d,
-    ),
-    **_kernel_options,
-)
+# Argument types shared by the kernels: queries, codes, then the tables (spans,
+# table_starts, offsets, positions, bucket_codes).
+_SEARCH_IN = (_ro_u64_2d, _ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _ro_i32_1d, _ro_i32_2d, _ro_u64_3d)
+# ... then k, budget, scan_cost, probe_cost, word_cost, screen for k-NN, and after the
+# query range (block kernel only) the outputs.
+_TOPK_IN = (*_SEARCH_IN, int64, float64, float64, float64, float64, int64)
+_TOPK_OUT = (_i32_2d, _i64_2d, _f64_1d)
+
+
+@njit(void(*_TOPK_IN, int64, int64, *_TOPK_OUT), **_kernel_options)
 def mih_topk_block(
     q,
     db,
@@ -284,9 +271,6 @@ def mih_topk_block(
             for i in range(m):
                 length = spans[i, 1]
                 if r <= length:
-                    # Candidates are read from the bucket-ordered copy of the codes when
-                    # the tables keep one, else from the codes at their positions.
-                    source = bucket_codes[i] if with_codes else db
                     base = table_starts[i]
                     mask = (np.int64(1) << r) - 1
                     checked = False
@@ -296,11 +280,14 @@ def mih_topk_block(
                         hi = offsets[base + key + 1]
                         cost += probe_cost + (hi - lo) * n_words * word_cost
                         for at in range(lo, hi):
-                            item = at if with_codes else positions[i, at]
                             d = 0
                             for w in range(n_words):
-                                cand[w] = source[w, item]
-                                d += popcount64(cand[w] ^ words[w])
+                                if with_codes:
+                                    c = bucket_codes[i, w, at]
+                                else:
+                                    c = db[w, positions[i, at]]
+                                cand[w] = c
+                                d += popcount64(c ^ words[w])
                             if d > level:
                                 continue
                             # Taken here only if no probe before this step reached it.
@@ -394,71 +381,21 @@ def mih_topk_block(
 _TASK_QUERIES = 4
 
 
-@njit(
-    void(
-        _ro_u64_2d,
-        _ro_u64_2d,
-        _ro_i64_2d,
-        _ro_i64_1d,
-        _ro_i32_1d,
-        _ro_i32_2d,
-        _ro_u64_3d,
-        int64,
-        float64,
-        float64,
-        float64,
-        float64,
-        int64,
-        _i32_2d,
-        _i64_2d,
-        _f64_1d,
-    ),
-    parallel=True,
-    **_kernel_options,
-)
+@njit(void(*_TOPK_IN, *_TOPK_OUT), parallel=True, **_kernel_options)
 def mih_topk_parallel(
-    q,
-    db,
-    spans,
-    table_starts,
-    offsets,
-    positions,
-    bucket_codes,
-    k,
-    budget,
-    scan_cost,
-    probe_cost,
-    word_cost,
-    screen,
-    out_dist,
-    out_pos,
-    out_cost,
-):
+    q, db, spans, table_starts, offsets, positions, bucket_codes,
+    k, budget, scan_cost, probe_cost, word_cost, screen, out_dist, out_pos, out_cost,
+):  # fmt: skip
     """Parallel twin of :func:`mih_topk_block` over all queries (tasks of 4 queries)."""
     n_q = q.shape[0]
     n_tasks = (n_q + _TASK_QUERIES - 1) // _TASK_QUERIES
     for t in prange(n_tasks):
         start = t * _TASK_QUERIES
         mih_topk_block(
-            q,
-            db,
-            spans,
-            table_starts,
-            offsets,
-            positions,
-            bucket_codes,
-            k,
-            budget,
-            scan_cost,
-            probe_cost,
-            word_cost,
-            screen,
-            start,
-            min(start + _TASK_QUERIES, n_q),
-            out_dist,
-            out_pos,
-            out_cost,
-        )
+            q, db, spans, table_starts, offsets, positions, bucket_codes,
+            k, budget, scan_cost, probe_cost, word_cost, screen,
+            start, min(start + _TASK_QUERIES, n_q), out_dist, out_pos, out_cost,
+        )  # fmt: skip
 
 
 @njit(void(_i64_1d, _i64_1d, int64, int64), **_kernel_options)
@@ -522,19 +459,7 @@ def sort_runs(vals, tmp, lo, hi):
 
 
 @njit(
-    types.Tuple((_i64_1d, _i32_1d, _i64_1d))(
-        _ro_u64_2d,
-        _ro_u64_2d,
-        _ro_i64_2d,
-        _ro_i64_1d,
-        _ro_i32_1d,
-        _ro_i32_2d,
-        _ro_u64_3d,
-        _ro_i64_1d,
-        int64,
-        int64,
-        int64,
-    ),
+    types.Tuple((_i64_1d, _i32_1d, _i64_1d))(*_SEARCH_IN, _ro_i64_1d, int64, int64, int64),
     **_kernel_options,
 )
 def mih_range_block(
@@ -605,7 +530,6 @@ def mih_range_block(
         for i in range(m):
             base = table_starts[i]
             length = spans[i, 1]
-            source = bucket_codes[i] if with_codes else db  # as in mih_topk_block
             for r in range(min(qreach[i], length) + 1):
                 mask = (np.int64(1) << r) - 1
                 while mask >= 0:
@@ -642,11 +566,11 @@ def mih_range_block(
                                 n_out += 1
                         continue
                     for at in range(lo, hi):
-                        item = at if with_codes else positions[i, at]
                         d = 0
                         for w in range(n_words):
-                            cand[w] = source[w, item]
-                            d += popcount64(cand[w] ^ words[w])
+                            c = bucket_codes[i, w, at] if with_codes else db[w, positions[i, at]]
+                            cand[w] = c
+                            d += popcount64(c ^ words[w])
                         if d > radius:
                             continue
                         # Taken by the first probed table whose reach covers it.
