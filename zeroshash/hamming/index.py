@@ -184,10 +184,15 @@ class HammingIndex:
         are scanned; otherwise a k-NN query probes for at most ``AUTO_EXPLORE`` (5%)
         of its scan's cost unless the probes left to reach its current k-th distance
         are known to fit in that cost, and is scanned otherwise; a range search probes
-        when its plan's estimated cost is below the scan's. All three return exactly
-        the same results (the choice only moves the time). Like ``"mih"``, ``"auto"``
-        builds the multi-index tables at the first search of an index that large
-        (about 2 s and 360 MB for 10 million 64-bit codes).
+        when its plan's estimated cost is below the scan's. On data where fewer than
+        ``AUTO_MIN_WIN_RATE`` (half) of 32 database items, taken as queries, finish
+        their probes within that budget (measured once per power of two of ``k``), a
+        query whose exact-match buckets hold fewer than ``k`` items is scanned
+        without probing: a lone query on codes without near neighbours costs its scan
+        and a few microseconds. All three return exactly the same results (the choice
+        only moves the time). Like ``"mih"``, ``"auto"`` builds the multi-index tables
+        at the first search of an index that large (about 2 s and 360 MB for 10
+        million 64-bit codes).
     n_substrings : int or None, default=None
         Substrings (tables) for ``method="mih"`` and ``"auto"``; None picks about
         ``bits / log2(len(index))``. A range search probes the cheapest exact subset
