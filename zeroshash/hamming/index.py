@@ -43,8 +43,10 @@ AUTO_MIN_ITEMS = 1 << 15
 AUTO_EXPLORE = 0.05
 # method="auto": when fewer than this fraction of data-like queries (database items)
 # finish their k-NN probes within the AUTO_EXPLORE budget, queries are screened: one
-# whose exact-match buckets hold fewer than k items is scanned without probing.
-AUTO_MIN_WIN_RATE = 0.5
+# whose exact-match buckets hold fewer than k items is scanned without probing. Where
+# a fraction w of queries wins by probing, MIH as a whole costs about 1 - w scans, so
+# scanning even every winner costs at most 1 / (1 - w) of it: about 1.1 at w = 0.1.
+AUTO_MIN_WIN_RATE = 0.1
 _STATE_VERSION = 1
 # Serialises parallel kernel launches under numba's "workqueue" threading layer, the one
 # layer that is not threadsafe (concurrent launches abort the process).
@@ -185,7 +187,7 @@ class HammingIndex:
         of its scan's cost unless the probes left to reach its current k-th distance
         are known to fit in that cost, and is scanned otherwise; a range search probes
         when its plan's estimated cost is below the scan's. On data where fewer than
-        ``AUTO_MIN_WIN_RATE`` (half) of 32 database items, taken as queries, finish
+        ``AUTO_MIN_WIN_RATE`` (10%) of 32 database items, taken as queries, finish
         their probes within that budget (measured once per power of two of ``k``), a
         query whose exact-match buckets hold fewer than ``k`` items is scanned
         without probing: a lone query on codes without near neighbours costs its scan
