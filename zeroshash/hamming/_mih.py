@@ -6,16 +6,19 @@ never saved or pickled.
 
 from __future__ import annotations
 
-import itertools
 import math
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 
-from ._mih_kernels import build_tables, mih_range_block, mih_topk_block, mih_topk_parallel
+from ._mih_kernels import (
+    build_tables,
+    mih_range_block,
+    mih_range_parallel,
+    mih_topk_block,
+    mih_topk_parallel,
+)
 from ._topk_kernels import topk_parallel, topk_serial
+from ._validation import numba_threads
 
 # Widest substring: its direct-address table has 2**26 + 1 int32 offsets (256 MiB).
 MAX_SUBSTRING_BITS = 26
@@ -34,8 +37,8 @@ _PLAN_SAMPLE = 64
 _PLAN_MEASURED_REACH = 3
 
 # Estimated work (cost-model units, ~0.3 ns each) a range search needs per thread it
-# uses: handing a block to a thread costs tens of microseconds, and a thread on a core
-# busy with other processes finishes last.
+# uses: a parallel launch costs microseconds, and a thread on a core busy with other
+# processes finishes last.
 _MIN_THREAD_COST = 2_000_000
 # Estimated work per block of queries handed to a thread: a block is one kernel call
 # (several microseconds of dispatch and scratch buffers), so cheap searches (radius 0
@@ -46,23 +49,6 @@ _SAMPLE_QUERIES = 8
 # Pseudo-queries (database items) whose k-NN probes tell how often probing finishes
 # within a budget on this data (MultiIndexTables.knn_win_rate).
 _KNN_SAMPLE = 32
-
-_POOL_LOCK = threading.Lock()
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool(n_threads: int) -> ThreadPoolExecutor:
-    """A process-wide pool for the range blocks (threads are not started per call)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None or _POOL._max_workers < n_threads:
-            old = _POOL
-            workers = max(n_threads, numba.config.NUMBA_NUM_THREADS)
-            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zeroshash-mih")
-            if old is not None:
-                old.shutdown(wait=False)
-        return _POOL
-
 
 def choose_n_substrings(bits: int, n_items: int) -> int:
     """Number of substrings ``m``: about ``bits / log2(n_items)`` as the paper advises.
@@ -371,9 +357,8 @@ class MultiIndexTables:
 
         ``reach`` is the probe plan (default: :meth:`range_plan`); the caller of a
         forced plan must keep it exact (see ``mih_range_block``). Queries are split into
-        contiguous blocks (up to 8 per thread) that this thread and ``n_threads - 1``
-        threads of a process-wide pool take in turn; the kernel releases the GIL, so
-        they run in parallel.
+        contiguous blocks (up to 8 per thread, fewer for cheap searches) that
+        ``n_threads`` of numba's threads share (``mih_range_parallel``).
         """
         n_q = rows.shape[0]
         max_blocks = max(1, min(n_q // 32, 8 * n_threads))
@@ -383,34 +368,20 @@ class MultiIndexTables:
             # _MIN_BLOCK_COST).
             n_threads = max(1, min(n_threads, int(cost * n_q // _MIN_THREAD_COST)))
             max_blocks = min(max_blocks, int(cost * n_q // _MIN_BLOCK_COST))
-        # Several blocks per thread, taken in turn by whichever thread is free, so a
-        # thread slowed by other processes on its core does not hold the rest back.
+        # Several blocks per thread, so that a thread slowed by other processes on its
+        # core holds back a small share of the work.
         n_blocks = max(1, min(n_q, max(n_threads, max_blocks))) if n_threads > 1 else 1
         n_threads = min(n_threads, n_blocks)
-        edges = [n_q * b // n_blocks for b in range(n_blocks + 1)]
         tables = self._tables()
-        parts: list = [None] * n_blocks
-        next_block = itertools.count()
-
-        def work() -> None:
-            while (b := next(next_block)) < n_blocks:
-                parts[b] = mih_range_block(
-                    rows, columns, *tables, reach, radius, edges[b], edges[b + 1]
-                )
-
         if n_blocks == 1:
-            work()
+            counts, dist, pos = mih_range_block(rows, columns, *tables, reach, radius, 0, n_q)
         else:
-            # This thread works too, beside n_threads - 1 threads of the pool.
-            futures = [_pool(n_threads).submit(work) for _ in range(n_threads - 1)]
-            work()
-            for future in futures:
-                future.result()
+            # On numba's threads, as the other parallel kernels (the caller serialises
+            # launches where numba's threading layer needs it).
+            with numba_threads(n_threads):
+                counts, dist, pos = mih_range_parallel(
+                    rows, columns, *tables, reach, radius, n_blocks
+                )
         lims = np.zeros(n_q + 1, dtype=np.int64)
-        if len(parts) == 1:
-            np.cumsum(parts[0][0], out=lims[1:])
-            return lims, parts[0][1], parts[0][2]
-        np.cumsum(np.concatenate([p[0] for p in parts]), out=lims[1:])
-        dist = np.concatenate([p[1] for p in parts])
-        pos = np.concatenate([p[2] for p in parts])
+        np.cumsum(counts, out=lims[1:])
         return lims, dist, pos

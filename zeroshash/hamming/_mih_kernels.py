@@ -614,3 +614,39 @@ def mih_range_block(
                     out_p[first_hit + c] = keys[c]
                 start = end
     return counts, out_d[:n_out].copy(), out_p[:n_out].copy()
+
+
+@njit(
+    types.Tuple((_i64_1d, _i32_1d, _i64_1d))(*_SEARCH_IN, _ro_i64_1d, int64, int64),
+    parallel=True,
+    **_kernel_options,
+)
+def mih_range_parallel(
+    q, db, spans, table_starts, offsets, positions, bucket_codes, reach, radius, n_blocks
+):
+    """Parallel twin of :func:`mih_range_block` over all queries, in ``n_blocks``
+    contiguous blocks; returns ``(counts, dist, pos)`` for all of them, in order."""
+    n_q = q.shape[0]
+    counts = np.empty(n_q, np.int64)
+    ends = np.zeros(n_blocks + 1, np.int64)
+    parts_d = [np.empty(0, np.int32) for _ in range(n_blocks)]
+    parts_p = [np.empty(0, np.int64) for _ in range(n_blocks)]
+    for b in prange(n_blocks):
+        start = n_q * b // n_blocks
+        stop = n_q * (b + 1) // n_blocks
+        c, d, p = mih_range_block(
+            q, db, spans, table_starts, offsets, positions, bucket_codes, reach, radius,
+            start, stop,
+        )  # fmt: skip
+        counts[start:stop] = c
+        parts_d[b] = d
+        parts_p[b] = p
+        ends[b + 1] = d.shape[0]
+    for b in range(n_blocks):
+        ends[b + 1] += ends[b]
+    dist = np.empty(ends[n_blocks], np.int32)
+    pos = np.empty(ends[n_blocks], np.int64)
+    for b in prange(n_blocks):
+        dist[ends[b] : ends[b + 1]] = parts_d[b]
+        pos[ends[b] : ends[b + 1]] = parts_p[b]
+    return counts, dist, pos

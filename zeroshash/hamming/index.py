@@ -522,7 +522,8 @@ class HammingIndex:
         if self._uses_tables(snap):
             tables = snap.tables(self.bits, self.n_substrings)
             if tables.range_is_worthwhile(radius, columns.shape[0]):
-                lims, dist, pos = tables.range(rows, columns, radius, threads)
+                with _launch_guard() if parallel else contextlib.nullcontext():
+                    lims, dist, pos = tables.range(rows, columns, radius, threads)
                 # Every position is a hit.
                 return lims, dist, pos if snap.identity else snap.ids[pos]
         counts = np.zeros(rows.shape[0], dtype=np.int64)
