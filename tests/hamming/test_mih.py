@@ -212,6 +212,25 @@ def test_range_blocks_and_threads_are_exact(thread_cost, block_cost, monkeypatch
         assert_same(tables.range(rows, columns, radius, 2), want)
 
 
+@pytest.mark.parametrize("n_blocks", [1, 2, 7, 40])
+def test_range_parallel_kernel_against_numpy(n_blocks):
+    """The parallel range kernel over any number of blocks (more blocks than queries
+    too) returns the oracle's hits, query by query."""
+    from zeroshash.hamming._mih_kernels import mih_range_parallel
+
+    rng = np.random.default_rng(n_blocks)
+    database = clustered(rng, 3000, 64, n_centres=25, flips=3)
+    queries = np.concatenate([database[:25] ^ np.uint8(8), random_codes(rng, 5, 64)])
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, 64)
+    for radius in (0, 3):
+        reach = tables.range_plan(radius, 1)[0]
+        args = (*tables._tables(), reach, radius, n_blocks)
+        counts, dist, pos = mih_range_parallel(rows, columns, *args)
+        lims = np.concatenate([[0], np.cumsum(counts)])
+        assert_same((lims, dist, pos), range_search(queries, database, 64, radius))
+
+
 def test_single_table_plan_for_radius_zero_and_exact_match_for_small_radii():
     """On clustered codes, r=0 probes one table (the query's smallest bucket) and r < m
     exact-match lookups in r + 1 tables: fewer candidates than flips."""
