@@ -9,7 +9,8 @@ scaled linearly to the full size, which the table says.
 
 Sections: exhaustive top-k against faiss's ``IndexBinaryFlat``, numpy and scikit-learn,
 each k beside the counting-only scan of the same codes (``_count_floor.py``, the floor of
-selection); multi-index hashing on 10M clustered 64-bit codes (range r = 0..3 and k-NN)
+selection); multi-index hashing on 10M clustered 64-bit codes (range r = 0..3 and k-NN,
+with the automatic number of substrings and with the others of ``--mih-m-sweep``)
 against every faiss ``IndexBinaryHash`` / ``IndexBinaryMultiHash`` setting, each with its
 recall against the exact results, and the fastest exact one; ``method="auto"`` against
 brute force and MIH, for a batch and for queries one at a time, on the clustered codes
@@ -261,6 +262,30 @@ def bench_faiss_hash(args, db, queries, exact_range: dict, exact_knn) -> dict:
     return best
 
 
+def bench_substrings(args, db, queries, exact_range: dict, exact_knn: dict, threads: int):
+    """The same MIH tasks with other numbers of substrings than the automatic choice."""
+    for m in args.mih_m_sweep:
+        index = HammingIndex(64, n_jobs=threads, method="mih", n_substrings=m)
+        index.add(db)
+        start = time.perf_counter()
+        index.search(queries[:1], 1)  # builds the tables
+        build = time.perf_counter() - start
+        parts, same = [], True
+        for radius in args.radii:
+            t, res = timed(args.repeats, index.range_search, queries, radius)
+            same &= _same_range(res, exact_range[radius])
+            parts.append(f"r={radius} {t:.4f}s")
+        for k in args.mih_ks:
+            t, res = timed(args.repeats, index.search, queries, k)
+            same &= _same_range(res, exact_knn[k])
+            parts.append(f"k={k} {t:.4f}s")
+        write_line(
+            f"  mih with n_substrings={m} (built in {build:.2f}s): " + ", ".join(parts)
+            + ("; identical" if same else "; DIFFER")
+        )
+        del index
+
+
 def _lone(index: HammingIndex, queries: np.ndarray, k: int) -> None:
     for i in range(queries.shape[0]):
         index.search(queries[i : i + 1], k)
@@ -336,12 +361,13 @@ def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
             f"identical ({res_b[0][-1] / args.n_queries:.0f} hits/query)" if exact else "DIFFER",
         )
         checks.append(("range", radius, ratio, exact))
-    exact_knn = {}
+    exact_knn, exact_full = {}, {}
     for k in args.mih_ks:
         t_b, res_b = timed(args.repeats, brute.search, queries, k)
         t_m, res_m = timed(args.repeats, mih.search, queries, k)
         exact = _same_range(res_b, res_m)
         exact_knn[k] = res_b[0]
+        exact_full[k] = res_b
         ours[f"knn k={k}"] = (t_m, exact, "")
         table.add(
             f"mih 64b knn k={k} t={all_threads}",
@@ -352,6 +378,7 @@ def bench_mih(args, rng, table: Table, all_threads: int) -> list[tuple]:
             "identical" if exact else "DIFFER",
         )
         checks.append(("knn", k, t_b / t_m, exact))
+    bench_substrings(args, db, queries, exact_range, exact_full, all_threads)
     if not args.skip_faiss_hash:
         table.bar.set_postfix(part="faiss hash", bits=64)
         write_line("  faiss hash indexes on the same data (recall against exact):")
@@ -403,6 +430,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mih-flips", type=int, default=4)
     parser.add_argument("--radii", type=int, nargs="+", default=[0, 1, 2, 3])
     parser.add_argument("--mih-ks", type=int, nargs="+", default=[10])
+    parser.add_argument(
+        "--mih-m-sweep",
+        type=int,
+        nargs="*",
+        default=[4, 5],
+        help="numbers of substrings also timed on the MIH tasks (besides the automatic one)",
+    )
     parser.add_argument("--skip-flat", action="store_true")
     parser.add_argument("--skip-mih", action="store_true")
     parser.add_argument("--skip-faiss-hash", action="store_true")

@@ -19,6 +19,17 @@ def clustered(rng, n, bits, n_centres, flips):
     return np.packbits(raw, axis=1).reshape(n, (bits + 7) // 8)
 
 
+def small_tables(rng, bits, n, m, seed, n_random, n_own, centre_share):
+    """Clustered codes, queries (random codes then database items), and tables of at
+    least ``m`` substrings of at most 10 bits (exhaustive probing stays cheap)."""
+    database = clustered(rng, n, bits, n_centres=max(1, n // centre_share), flips=2)
+    queries = np.concatenate([random_codes(rng, n_random, bits), database[:n_own]])
+    m = max(m, -(-8 * ((bits + 7) // 8) // 10))
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=seed % 2 == 0)
+    return database, queries, columns, rows, tables
+
+
 @given(
     bits=st.sampled_from([8, 31, 64, 96, 130]),
     n=st.integers(1, 400),
@@ -27,19 +38,16 @@ def clustered(rng, n, bits, n_centres, flips):
     radius=st.integers(0, 12),
     seed=st.integers(0, 999),
     parallel=st.booleans(),
+    screen=st.sampled_from([0, 0, 1, 5, 10**9]),
 )
 @settings(max_examples=60, deadline=None, derandomize=True)
-def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel):
+def test_tables_equal_brute_force(bits, n, m, k, radius, seed, parallel, screen):
     rng = np.random.default_rng(seed)
-    database = clustered(rng, n, bits, n_centres=max(1, n // 20), flips=2)
-    queries = np.concatenate([random_codes(rng, 3, bits), database[:3]])
-    # Substrings of at most 10 bits keep exhaustive probing (k > n) cheap.
-    m = max(m, -(-8 * ((bits + 7) // 8) // 10))
-    columns, rows = packed_to_columns(database), packed_to_rows(queries)
-    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=seed % 2 == 0)
+    database, queries, columns, rows, tables = small_tables(rng, bits, n, m, seed, 3, 3, 20)
     threads = 2 if parallel else 1
-    # An unlimited budget keeps every query on the probing path.
-    dist, pos = tables.topk(rows, columns, k, threads, budget=2**62)
+    # An unlimited budget keeps every query on the probing path, unless screened out
+    # (then scanned).
+    dist, pos = tables.topk(rows, columns, k, threads, budget=2**62, screen=screen)
     want_d, want_p = topk(queries, database, bits, k)
     np.testing.assert_array_equal(dist, want_d)
     np.testing.assert_array_equal(pos, want_p)
@@ -107,13 +115,8 @@ def test_choose_n_substrings_and_validation():
         HammingIndex(64, method="mih", n_substrings=2.0)
 
 
-@pytest.mark.parametrize(("bits", "m"), [(12, 2), (64, 3), (100, 5)])
-def test_build_tables_against_numpy(bits, m):
-    """Each bucket holds exactly the items with that substring value, in order."""
-    rng = np.random.default_rng(m)
-    database = random_codes(rng, 500, bits, alphabet=40)
-    columns = packed_to_columns(database)
-    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=True)
+def substring_values(columns, spans):
+    """Per table, the substring value of every item, from the bits one by one."""
     # Internal bit b of an item is bit b % 64 of word b // 64.
     internal = np.concatenate(
         [
@@ -122,8 +125,21 @@ def test_build_tables_against_numpy(bits, m):
         ],
         axis=1,
     )
-    for i, (start, length) in enumerate(tables.spans):
-        keys = (internal[:, start : start + length] << np.arange(length, dtype=np.uint64)).sum(1)
+    return [
+        (internal[:, start : start + length] << np.arange(length, dtype=np.uint64)).sum(1)
+        for start, length in spans
+    ]
+
+
+@pytest.mark.parametrize(("bits", "m"), [(12, 2), (64, 3), (100, 5)])
+def test_build_tables_against_numpy(bits, m):
+    """Each bucket holds exactly the items with that substring value, in order."""
+    rng = np.random.default_rng(m)
+    database = random_codes(rng, 500, bits, alphabet=40)
+    columns = packed_to_columns(database)
+    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=True)
+    for i, keys in enumerate(substring_values(columns, tables.spans)):
+        length = tables.spans[i, 1]
         base = tables.table_starts[i]
         offsets = tables.offsets[base : base + 2**length + 1]
         np.testing.assert_array_equal(np.diff(offsets), np.bincount(keys, minlength=2**length))
@@ -150,11 +166,7 @@ def test_every_exact_range_plan_equals_brute_force(bits, n, m, radius, seed, dat
     """Forced plans: any subset of tables with any reaches meeting the pigeonhole bound
     (single table with flips, exact match in radius + 1 tables, mixed) is exact."""
     rng = np.random.default_rng(seed)
-    database = clustered(rng, n, bits, n_centres=max(1, n // 15), flips=2)
-    queries = np.concatenate([random_codes(rng, 2, bits), database[:4]])
-    m = max(m, -(-8 * ((bits + 7) // 8) // 10))
-    columns, rows = packed_to_columns(database), packed_to_rows(queries)
-    tables = MultiIndexTables(columns, bits, n_substrings=m, store_codes=seed % 2 == 0)
+    database, queries, columns, rows, tables = small_tables(rng, bits, n, m, seed, 2, 4, 15)
     spans = tables.spans
     reach = np.array(
         [data.draw(st.integers(-1, min(radius, int(length)))) for length in spans[:, 1]],
@@ -181,6 +193,42 @@ def test_chosen_range_plans_are_exact(radius):
     reach, cost = tables.range_plan(radius, 1)
     assert _plan_is_exact(reach, tables.spans, radius) and cost > 0
     assert_same(tables.range(rows, columns, radius, 2), range_search(queries, database, 64, radius))
+
+
+@pytest.mark.parametrize(("thread_cost", "block_cost"), [(1, 1), (1, 10**5), (10**12, 1)])
+def test_range_blocks_and_threads_are_exact(thread_cost, block_cost, monkeypatch):
+    """Any split of a batch into blocks and threads gives the same CSR result."""
+    import zeroshash.hamming._mih as mih_module
+
+    monkeypatch.setattr(mih_module, "_MIN_THREAD_COST", thread_cost)
+    monkeypatch.setattr(mih_module, "_MIN_BLOCK_COST", block_cost)
+    rng = np.random.default_rng(8)
+    database = clustered(rng, 4000, 64, n_centres=30, flips=3)
+    queries = np.concatenate([database[:300] ^ np.uint8(4), random_codes(rng, 100, 64)])
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, 64)
+    for radius in (0, 2):
+        want = range_search(queries, database, 64, radius)
+        assert_same(tables.range(rows, columns, radius, 2), want)
+
+
+@pytest.mark.parametrize("n_blocks", [1, 2, 7, 40])
+def test_range_parallel_kernel_against_numpy(n_blocks):
+    """The parallel range kernel over any number of blocks (more blocks than queries
+    too) returns the oracle's hits, query by query."""
+    from zeroshash.hamming._mih_kernels import mih_range_parallel
+
+    rng = np.random.default_rng(n_blocks)
+    database = clustered(rng, 3000, 64, n_centres=25, flips=3)
+    queries = np.concatenate([database[:25] ^ np.uint8(8), random_codes(rng, 5, 64)])
+    columns, rows = packed_to_columns(database), packed_to_rows(queries)
+    tables = MultiIndexTables(columns, 64)
+    for radius in (0, 3):
+        reach = tables.range_plan(radius, 1)[0]
+        args = (*tables._tables(), reach, radius, n_blocks)
+        counts, dist, pos = mih_range_parallel(rows, columns, *args)
+        lims = np.concatenate([[0], np.cumsum(counts)])
+        assert_same((lims, dist, pos), range_search(queries, database, 64, radius))
 
 
 def test_single_table_plan_for_radius_zero_and_exact_match_for_small_radii():
@@ -239,6 +287,59 @@ def test_auto_scans_small_indexes_without_tables():
     index.search(random_codes(rng, 3, 64), 5)
     index.range_search(random_codes(rng, 3, 64), 3)
     assert index._snapshot._tables is None
+
+
+@pytest.mark.parametrize(("bits", "m"), [(12, 2), (64, 3), (100, 5), (130, 6)])
+def test_bucket_items_against_numpy(bits, m):
+    """The screen's count: items sharing a substring with the query, summed over tables."""
+    rng = np.random.default_rng(bits)
+    database = random_codes(rng, 600, bits, alphabet=30)
+    queries = np.concatenate([database[:5], random_codes(rng, 5, bits)])
+    columns = packed_to_columns(database)
+    tables = MultiIndexTables(columns, bits, n_substrings=m)
+    db_keys = substring_values(columns, tables.spans)
+    q_keys = substring_values(packed_to_columns(queries), tables.spans)
+    rows = packed_to_rows(queries)
+    for qi in range(queries.shape[0]):
+        want = sum(int((d == q[qi]).sum()) for d, q in zip(db_keys, q_keys, strict=True))
+        assert tables.bucket_items(rows[qi]) == want
+
+
+def test_knn_win_rate_tells_clustered_from_uniform_codes():
+    rng = np.random.default_rng(4)
+    for database, low, high in (
+        (random_codes(rng, 20000, 64), 0.0, 0.1),
+        (clustered(rng, 20000, 64, 20, 2), 0.9, 1.0),
+    ):
+        columns = packed_to_columns(database)
+        tables = MultiIndexTables(columns, 64)
+        budget = 0.05 * tables.scan_cost(1)
+        rate = tables.knn_win_rate(10, columns, budget)
+        assert low <= rate <= high
+        assert tables.knn_win_rate(16, columns, budget) == rate  # k rounded up to 16
+        assert 0.0 <= tables.knn_win_rate(20000, columns, budget) <= 1.0
+
+
+@pytest.mark.parametrize("min_win_rate", [0.0, 1.1])
+def test_auto_screened_and_unscreened_lone_queries_equal_brute(min_win_rate, monkeypatch):
+    """Screening every query (win rate threshold above 1) or none keeps auto exact, for
+    lone queries (the screen in Python) and small batches (the screen in the kernel)."""
+    import zeroshash.hamming.index as index_module
+
+    monkeypatch.setattr(index_module, "AUTO_MIN_ITEMS", 0)
+    monkeypatch.setattr(index_module, "AUTO_MIN_WIN_RATE", min_win_rate)
+    rng = np.random.default_rng(12)
+    database = np.concatenate([clustered(rng, 3000, 64, 30, 2), random_codes(rng, 3000, 64)])
+    queries = np.concatenate([database[:6] ^ np.uint8(2), random_codes(rng, 6, 64)])
+    auto = HammingIndex(64, n_jobs=2)
+    brute = HammingIndex(64, method="brute")
+    for index in (auto, brute):
+        index.add(database)
+    for k in (1, 10, 64):
+        assert_same(auto.search(queries, k), brute.search(queries, k))
+        for i in range(queries.shape[0]):
+            one = queries[i : i + 1]
+            assert_same(auto.search(one, k), brute.search(one, k))
 
 
 @pytest.mark.parametrize("n", [1, 2, 15, 16, 17, 40, 300])

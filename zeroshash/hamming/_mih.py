@@ -6,16 +6,19 @@ never saved or pickled.
 
 from __future__ import annotations
 
-import itertools
 import math
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 
-from ._mih_kernels import build_tables, mih_range_block, mih_topk_block, mih_topk_parallel
+from ._mih_kernels import (
+    build_tables,
+    mih_range_block,
+    mih_range_parallel,
+    mih_topk_block,
+    mih_topk_parallel,
+)
 from ._topk_kernels import topk_parallel, topk_serial
+from ._validation import numba_threads
 
 # Widest substring: its direct-address table has 2**26 + 1 int32 offsets (256 MiB).
 MAX_SUBSTRING_BITS = 26
@@ -34,28 +37,18 @@ _PLAN_SAMPLE = 64
 _PLAN_MEASURED_REACH = 3
 
 # Estimated work (cost-model units, ~0.3 ns each) a range search needs per thread it
-# uses: handing a block to a thread costs tens of microseconds, and a thread on a core
-# busy with other processes finishes last.
+# uses: a parallel launch costs microseconds, and a thread on a core busy with other
+# processes finishes last.
 _MIN_THREAD_COST = 2_000_000
+# Estimated work per block of queries handed to a thread: a block is one kernel call
+# (several microseconds of dispatch and scratch buffers), so cheap searches (radius 0
+# on clustered codes: about a microsecond a query) use few blocks.
+_MIN_BLOCK_COST = 1_000_000
 # Queries of a batch probed before the rest (see MultiIndexTables.topk).
 _SAMPLE_QUERIES = 8
-
-_POOL_LOCK = threading.Lock()
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool(n_threads: int) -> ThreadPoolExecutor:
-    """A process-wide pool for the range blocks (threads are not started per call)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None or _POOL._max_workers < n_threads:
-            old = _POOL
-            workers = max(n_threads, numba.config.NUMBA_NUM_THREADS)
-            _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zeroshash-mih")
-            if old is not None:
-                old.shutdown(wait=False)
-        return _POOL
-
+# Pseudo-queries (database items) whose k-NN probes tell how often probing finishes
+# within a budget on this data (MultiIndexTables.knn_win_rate).
+_KNN_SAMPLE = 32
 
 def choose_n_substrings(bits: int, n_items: int) -> int:
     """Number of substrings ``m``: about ``bits / log2(n_items)`` as the paper advises.
@@ -146,6 +139,14 @@ class MultiIndexTables:
             if n_items
             else np.zeros((m, 0), dtype=np.int64)
         )
+        # (word, bit offset, length, first offset) of each table, for bucket_items.
+        self._layout = [
+            (int(a) // 64, int(a) % 64, int(b), int(base))
+            for (a, b), base in zip(self.spans, self.table_starts, strict=True)
+        ]
+        self._sample_rows = np.ascontiguousarray(columns[:, sample[:_KNN_SAMPLE]].T)
+        self._sample_rows.flags.writeable = False
+        self._win_rates: dict[tuple[int, float], float] = {}
         self._candidate_cache: dict[tuple[int, int], float] = {}
         self._plans: dict[int, tuple[np.ndarray, float]] = {}
         self.last_gave_up = 0
@@ -169,15 +170,18 @@ class MultiIndexTables:
         k: int,
         n_threads: int,
         budget: float | None = None,
+        screen: int = 0,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Exact k-NN positions of the item-major queries ``rows``, like ``topk_serial``.
 
         A query is probed until it has cost ``budget`` (default: the cost of its linear
         scan, in the units of the cost model); past it, it goes on only while the
         probes left to reach its current k-th distance keep it within the cost of a
-        scan. Queries that give up are scanned together, as one batch, at the end
-        (both paths are exact). The first 8 queries of a batch of 32 or more are probed
-        first; when all of them give up, the rest is scanned without probing.
+        scan. With ``screen > 0``, a query whose exact-match buckets hold fewer than
+        ``screen`` items in all is not probed further. Queries that give up are scanned
+        together, as one batch, at the end (both paths are exact). The first 8 queries
+        of a batch of 32 or more are probed first; when all of them give up, the rest
+        is scanned without probing.
         """
         n_q = rows.shape[0]
         out_dist = np.empty((n_q, k), dtype=np.int32)
@@ -186,7 +190,7 @@ class MultiIndexTables:
         if budget is None:
             budget = scan_cost
         cost = np.zeros(n_q, dtype=np.float64)
-        args = (*self._tables(), k, float(budget), scan_cost, PROBE_COST, WORD_COST)
+        args = (*self._tables(), k, float(budget), scan_cost, PROBE_COST, WORD_COST, int(screen))
         # A few queries first, on this thread: when every one of them gives up (codes
         # without near neighbours), the batch is scanned without probing the rest.
         first = min(n_q, _SAMPLE_QUERIES) if n_q >= 4 * _SAMPLE_QUERIES else n_q
@@ -216,6 +220,49 @@ class MultiIndexTables:
             out_pos[gave_up] = sub_pos
         self.last_gave_up = int(gave_up.size)
         return out_dist, out_pos
+
+    def bucket_items(self, row: np.ndarray) -> int:
+        """Items in the exact-match buckets of one query (its words ``row``), all tables.
+
+        The screen of :meth:`topk` for a single query, in plain Python (a few
+        microseconds, no kernel call).
+        """
+        words = row.tolist()
+        total = 0
+        for w, off, length, base in self._layout:
+            v = words[w] >> off
+            if off + length > 64:
+                v |= words[w + 1] << (64 - off)
+            at = base + (v & ((1 << length) - 1))
+            total += int(self.offsets[at + 1]) - int(self.offsets[at])
+        return total
+
+    def knn_win_rate(self, k: int, columns: np.ndarray, budget: float) -> float:
+        """Fraction of data-like queries whose k-NN probing finishes within ``budget``.
+
+        Measured once per ``budget`` and power of two at or above ``k`` (rounded up,
+        at most the number of items), on 32 database items as pseudo-queries, by the
+        k-NN kernel itself: a pseudo-query wins when it does not give up (see
+        :meth:`topk`). Near zero on codes without near neighbours (uniform random
+        codes), near one on clustered codes.
+        """
+        k_class = min(1 << (int(k) - 1).bit_length(), max(self.n_items, 1))
+        key = (k_class, float(budget))
+        rate = self._win_rates.get(key)
+        if rate is None:
+            rows = self._sample_rows
+            n_s = rows.shape[0]
+            if n_s == 0:
+                return 0.0
+            dist = np.empty((n_s, k_class), dtype=np.int32)
+            pos = np.empty((n_s, k_class), dtype=np.int64)
+            cost = np.zeros(n_s, dtype=np.float64)
+            scan_cost = self.scan_cost(columns.shape[0])
+            args = (k_class, float(budget), scan_cost, PROBE_COST, WORD_COST, 0)
+            mih_topk_block(rows, columns, *self._tables(), *args, 0, n_s, dist, pos, cost)
+            rate = float(np.mean(cost >= 0))
+            self._win_rates[key] = rate
+        return rate
 
     # -- range search ---------------------------------------------------------------
 
@@ -310,42 +357,31 @@ class MultiIndexTables:
 
         ``reach`` is the probe plan (default: :meth:`range_plan`); the caller of a
         forced plan must keep it exact (see ``mih_range_block``). Queries are split into
-        contiguous blocks (up to 8 per thread) that this thread and ``n_threads - 1``
-        threads of a process-wide pool take in turn; the kernel releases the GIL, so
-        they run in parallel.
+        contiguous blocks (up to 8 per thread, fewer for cheap searches) that
+        ``n_threads`` of numba's threads share (``mih_range_parallel``).
         """
         n_q = rows.shape[0]
+        max_blocks = max(1, min(n_q // 32, 8 * n_threads))
         if reach is None:
             reach, cost = self.range_plan(radius, columns.shape[0])
-            # Threads only for work worth handing over (see _MIN_THREAD_COST).
+            # Threads and blocks only for work worth handing over (_MIN_THREAD_COST,
+            # _MIN_BLOCK_COST).
             n_threads = max(1, min(n_threads, int(cost * n_q // _MIN_THREAD_COST)))
-        # Several blocks per thread, taken in turn by whichever thread is free, so a
-        # thread slowed by other processes on its core does not hold the rest back.
-        n_blocks = max(1, min(n_q // 32, 8 * n_threads)) if n_threads > 1 else 1
-        edges = [n_q * b // n_blocks for b in range(n_blocks + 1)]
+            max_blocks = min(max_blocks, int(cost * n_q // _MIN_BLOCK_COST))
+        # Several blocks per thread, so that a thread slowed by other processes on its
+        # core holds back a small share of the work.
+        n_blocks = max(1, min(n_q, max(n_threads, max_blocks))) if n_threads > 1 else 1
+        n_threads = min(n_threads, n_blocks)
         tables = self._tables()
-        parts: list = [None] * n_blocks
-        next_block = itertools.count()
-
-        def work() -> None:
-            while (b := next(next_block)) < n_blocks:
-                parts[b] = mih_range_block(
-                    rows, columns, *tables, reach, radius, edges[b], edges[b + 1]
-                )
-
         if n_blocks == 1:
-            work()
+            counts, dist, pos = mih_range_block(rows, columns, *tables, reach, radius, 0, n_q)
         else:
-            # This thread works too, beside n_threads - 1 threads of the pool.
-            futures = [_pool(n_threads).submit(work) for _ in range(n_threads - 1)]
-            work()
-            for future in futures:
-                future.result()
+            # On numba's threads, as the other parallel kernels (the caller serialises
+            # launches where numba's threading layer needs it).
+            with numba_threads(n_threads):
+                counts, dist, pos = mih_range_parallel(
+                    rows, columns, *tables, reach, radius, n_blocks
+                )
         lims = np.zeros(n_q + 1, dtype=np.int64)
-        if len(parts) == 1:
-            np.cumsum(parts[0][0], out=lims[1:])
-            return lims, parts[0][1], parts[0][2]
-        np.cumsum(np.concatenate([p[0] for p in parts]), out=lims[1:])
-        dist = np.concatenate([p[1] for p in parts])
-        pos = np.concatenate([p[2] for p in parts])
+        np.cumsum(counts, out=lims[1:])
         return lims, dist, pos

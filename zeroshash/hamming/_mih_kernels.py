@@ -21,7 +21,7 @@ import numpy as np
 from numba import float64, int64, njit, prange, types, void
 
 from .._bits import popcount64
-from ._topk_kernels import MISSING_DISTANCE
+from ._topk_kernels import MISSING_DISTANCE, count_in
 
 _ro_u64_1d = types.Array(types.uint64, 1, "C", readonly=True)
 _ro_u64_2d = types.Array(types.uint64, 2, "C", readonly=True)
@@ -58,6 +58,19 @@ def _substring(lo_word, hi_word, off, length):
     if off + length > 64:
         v |= hi_word << np.uint64(64 - off)
     return np.int64(v & ((np.uint64(1) << np.uint64(length)) - np.uint64(1)))
+
+
+@njit(
+    types.Tuple((_i32_1d, _i64_1d))(_i32_1d, _i64_1d, int64, int64),
+    **_kernel_options,
+)
+def _grown(dist, pos, fill, size):
+    """Copies of ``dist[:fill]`` and ``pos[:fill]`` in new buffers of ``size`` slots."""
+    bigger_d = np.empty(size, np.int32)
+    bigger_p = np.empty(size, np.int64)
+    bigger_d[:fill] = dist[:fill]
+    bigger_p[:fill] = pos[:fill]
+    return bigger_d, bigger_p
 
 
 @njit(void(_ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _i32_1d, _i32_2d, _u64_3d), **_kernel_options)
@@ -167,28 +180,16 @@ def _probes_to_reach(spans, r, i, target, limit):
     return total
 
 
-@njit(
-    void(
-        _ro_u64_2d,
-        _ro_u64_2d,
-        _ro_i64_2d,
-        _ro_i64_1d,
-        _ro_i32_1d,
-        _ro_i32_2d,
-        _ro_u64_3d,
-        int64,
-        float64,
-        float64,
-        float64,
-        float64,
-        int64,
-        int64,
-        _i32_2d,
-        _i64_2d,
-        _f64_1d,
-    ),
-    **_kernel_options,
-)
+# Argument types shared by the kernels: queries, codes, then the tables (spans,
+# table_starts, offsets, positions, bucket_codes).
+_SEARCH_IN = (_ro_u64_2d, _ro_u64_2d, _ro_i64_2d, _ro_i64_1d, _ro_i32_1d, _ro_i32_2d, _ro_u64_3d)
+# ... then k, budget, scan_cost, probe_cost, word_cost, screen for k-NN, and after the
+# query range (block kernel only) the outputs.
+_TOPK_IN = (*_SEARCH_IN, int64, float64, float64, float64, float64, int64)
+_TOPK_OUT = (_i32_2d, _i64_2d, _f64_1d)
+
+
+@njit(void(*_TOPK_IN, int64, int64, *_TOPK_OUT), **_kernel_options)
 def mih_topk_block(
     q,
     db,
@@ -202,6 +203,7 @@ def mih_topk_block(
     scan_cost,
     probe_cost,
     word_cost,
+    screen,
     q_start,
     q_stop,
     out_dist,
@@ -224,7 +226,8 @@ def mih_topk_block(
     current k-th distance (all of them while fewer than ``k`` items are known) would
     take it past ``scan_cost``, it gives up: ``out_cost[qi] = -1`` and its output
     rows are left for the caller to fill by a scan. Otherwise ``out_cost[qi]`` is the
-    cost spent.
+    cost spent. With ``screen > 0``, a query whose exact-match buckets (one per table)
+    hold fewer than ``screen`` items in all gives up before any other probe.
     """
     m = spans.shape[0]
     n_words = db.shape[0]
@@ -246,6 +249,16 @@ def mih_topk_block(
             wi = word_of[i]
             above = words[wi + 1] if straddles[i] else np.uint64(0)
             sub_q[i] = _substring(words[wi], above, off_of[i], spans[i, 1])
+        if screen > 0:
+            # The query's own buckets: fewer than ``screen`` items in all of them says
+            # it has no dense neighbourhood, so it is scanned without probing.
+            found = 0
+            for i in range(m):
+                key = table_starts[i] + sub_q[i]
+                found += offsets[key + 1] - offsets[key]
+            if found < screen:
+                out_cost[qi] = -1.0
+                continue
         hist[:] = 0
         fill = 0
         count = 0
@@ -268,17 +281,13 @@ def mih_topk_block(
                         cost += probe_cost + (hi - lo) * n_words * word_cost
                         for at in range(lo, hi):
                             d = 0
-                            if with_codes:
-                                for w in range(n_words):
+                            for w in range(n_words):
+                                if with_codes:
                                     c = bucket_codes[i, w, at]
-                                    cand[w] = c
-                                    d += popcount64(c ^ words[w])
-                            else:
-                                item = positions[i, at]
-                                for w in range(n_words):
-                                    c = db[w, item]
-                                    cand[w] = c
-                                    d += popcount64(c ^ words[w])
+                                else:
+                                    c = db[w, positions[i, at]]
+                                cand[w] = c
+                                d += popcount64(c ^ words[w])
                             if d > level:
                                 continue
                             # Taken here only if no probe before this step reached it.
@@ -304,23 +313,14 @@ def mih_topk_block(
                                         kept += 1
                                 fill = kept
                                 if 2 * fill > cand_d.shape[0]:
-                                    bigger_d = np.empty(2 * cand_d.shape[0], np.int32)
-                                    bigger_p = np.empty(2 * cand_d.shape[0], np.int64)
-                                    bigger_d[:fill] = cand_d[:fill]
-                                    bigger_p[:fill] = cand_p[:fill]
-                                    cand_d = bigger_d
-                                    cand_p = bigger_p
+                                    cand_d, cand_p = _grown(
+                                        cand_d, cand_p, fill, 2 * cand_d.shape[0]
+                                    )
                             cand_d[fill] = d
                             cand_p[fill] = p
                             fill += 1
                             n_taken += 1
-                            hist[d] += 1
-                            count += 1
-                            if count >= k:
-                                while count - hist[level] >= k:
-                                    count -= hist[level]
-                                    hist[level] = 0
-                                    level -= 1
+                            count, level = count_in(hist, d, count, level, k)
                         mask = _next_same_popcount(mask, length) if r > 0 else -1
                         if cost > budget and not checked:
                             # Over budget inside a step: decide now (once per step) rather
@@ -381,68 +381,21 @@ def mih_topk_block(
 _TASK_QUERIES = 4
 
 
-@njit(
-    void(
-        _ro_u64_2d,
-        _ro_u64_2d,
-        _ro_i64_2d,
-        _ro_i64_1d,
-        _ro_i32_1d,
-        _ro_i32_2d,
-        _ro_u64_3d,
-        int64,
-        float64,
-        float64,
-        float64,
-        float64,
-        _i32_2d,
-        _i64_2d,
-        _f64_1d,
-    ),
-    parallel=True,
-    **_kernel_options,
-)
+@njit(void(*_TOPK_IN, *_TOPK_OUT), parallel=True, **_kernel_options)
 def mih_topk_parallel(
-    q,
-    db,
-    spans,
-    table_starts,
-    offsets,
-    positions,
-    bucket_codes,
-    k,
-    budget,
-    scan_cost,
-    probe_cost,
-    word_cost,
-    out_dist,
-    out_pos,
-    out_cost,
-):
+    q, db, spans, table_starts, offsets, positions, bucket_codes,
+    k, budget, scan_cost, probe_cost, word_cost, screen, out_dist, out_pos, out_cost,
+):  # fmt: skip
     """Parallel twin of :func:`mih_topk_block` over all queries (tasks of 4 queries)."""
     n_q = q.shape[0]
     n_tasks = (n_q + _TASK_QUERIES - 1) // _TASK_QUERIES
     for t in prange(n_tasks):
         start = t * _TASK_QUERIES
         mih_topk_block(
-            q,
-            db,
-            spans,
-            table_starts,
-            offsets,
-            positions,
-            bucket_codes,
-            k,
-            budget,
-            scan_cost,
-            probe_cost,
-            word_cost,
-            start,
-            min(start + _TASK_QUERIES, n_q),
-            out_dist,
-            out_pos,
-            out_cost,
-        )
+            q, db, spans, table_starts, offsets, positions, bucket_codes,
+            k, budget, scan_cost, probe_cost, word_cost, screen,
+            start, min(start + _TASK_QUERIES, n_q), out_dist, out_pos, out_cost,
+        )  # fmt: skip
 
 
 @njit(void(_i64_1d, _i64_1d, int64, int64), **_kernel_options)
@@ -506,19 +459,7 @@ def sort_runs(vals, tmp, lo, hi):
 
 
 @njit(
-    types.Tuple((_i64_1d, _i32_1d, _i64_1d))(
-        _ro_u64_2d,
-        _ro_u64_2d,
-        _ro_i64_2d,
-        _ro_i64_1d,
-        _ro_i32_1d,
-        _ro_i32_2d,
-        _ro_u64_3d,
-        _ro_i64_1d,
-        int64,
-        int64,
-        int64,
-    ),
+    types.Tuple((_i64_1d, _i32_1d, _i64_1d))(*_SEARCH_IN, _ro_i64_1d, int64, int64, int64),
     **_kernel_options,
 )
 def mih_range_block(
@@ -598,12 +539,7 @@ def mih_range_block(
                     mask = _next_same_popcount(mask, length) if r > 0 else -1
                     if n_out + hi - lo > out_d.shape[0]:
                         grown = max(2 * out_d.shape[0], n_out + hi - lo)
-                        bigger_d = np.empty(grown, np.int32)
-                        bigger_p = np.empty(grown, np.int64)
-                        bigger_d[:n_out] = out_d[:n_out]
-                        bigger_p[:n_out] = out_p[:n_out]
-                        out_d = bigger_d
-                        out_p = bigger_p
+                        out_d, out_p = _grown(out_d, out_p, n_out, grown)
                     if one_word:
                         # Count first in one vectorised pass: most buckets have no hit.
                         codes = bucket_codes[i, 0, lo:hi]
@@ -631,17 +567,10 @@ def mih_range_block(
                         continue
                     for at in range(lo, hi):
                         d = 0
-                        if with_codes:
-                            for w in range(n_words):
-                                c = bucket_codes[i, w, at]
-                                cand[w] = c
-                                d += popcount64(c ^ words[w])
-                        else:
-                            item = positions[i, at]
-                            for w in range(n_words):
-                                c = db[w, item]
-                                cand[w] = c
-                                d += popcount64(c ^ words[w])
+                        for w in range(n_words):
+                            c = bucket_codes[i, w, at] if with_codes else db[w, positions[i, at]]
+                            cand[w] = c
+                            d += popcount64(c ^ words[w])
                         if d > radius:
                             continue
                         # Taken by the first probed table whose reach covers it.
@@ -685,3 +614,39 @@ def mih_range_block(
                     out_p[first_hit + c] = keys[c]
                 start = end
     return counts, out_d[:n_out].copy(), out_p[:n_out].copy()
+
+
+@njit(
+    types.Tuple((_i64_1d, _i32_1d, _i64_1d))(*_SEARCH_IN, _ro_i64_1d, int64, int64),
+    parallel=True,
+    **_kernel_options,
+)
+def mih_range_parallel(
+    q, db, spans, table_starts, offsets, positions, bucket_codes, reach, radius, n_blocks
+):
+    """Parallel twin of :func:`mih_range_block` over all queries, in ``n_blocks``
+    contiguous blocks; returns ``(counts, dist, pos)`` for all of them, in order."""
+    n_q = q.shape[0]
+    counts = np.empty(n_q, np.int64)
+    ends = np.zeros(n_blocks + 1, np.int64)
+    parts_d = [np.empty(0, np.int32) for _ in range(n_blocks)]
+    parts_p = [np.empty(0, np.int64) for _ in range(n_blocks)]
+    for b in prange(n_blocks):
+        start = n_q * b // n_blocks
+        stop = n_q * (b + 1) // n_blocks
+        c, d, p = mih_range_block(
+            q, db, spans, table_starts, offsets, positions, bucket_codes, reach, radius,
+            start, stop,
+        )  # fmt: skip
+        counts[start:stop] = c
+        parts_d[b] = d
+        parts_p[b] = p
+        ends[b + 1] = d.shape[0]
+    for b in range(n_blocks):
+        ends[b + 1] += ends[b]
+    dist = np.empty(ends[n_blocks], np.int32)
+    pos = np.empty(ends[n_blocks], np.int64)
+    for b in prange(n_blocks):
+        dist[ends[b] : ends[b + 1]] = parts_d[b]
+        pos[ends[b] : ends[b + 1]] = parts_p[b]
+    return counts, dist, pos

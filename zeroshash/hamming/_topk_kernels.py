@@ -53,6 +53,24 @@ def reset_selection(state, hist, max_dist):
     state[LIMIT] = max_dist
 
 
+@njit(types.UniTuple(int64, 2)(_i64_1d, int64, int64, int64, int64), **_kernel_options)
+def count_in(hist, d, count, level, k):
+    """Count one more item at distance ``d``; return the new ``(count, level)``.
+
+    ``hist`` counts the items kept per distance and ``count`` those at or below
+    ``level``; once ``count >= k``, ``level`` is the k-th best distance (levels whose
+    items are no longer needed are dropped from ``count`` and ``hist``).
+    """
+    hist[d] += 1
+    count += 1
+    if count >= k:
+        while count - hist[level] >= k:
+            count -= hist[level]
+            hist[level] = 0
+            level -= 1
+    return count, level
+
+
 @njit(void(_i32_1d, int64, int64, int64, _i32_1d, _i64_1d, _i64_1d, _i64_1d), **_kernel_options)
 def accept_hits(dist, length, start, k, cand_dist, cand_pos, hist, state):
     """Append the items of ``dist[:length]`` (positions ``start...``) within the limit.
@@ -82,13 +100,8 @@ def accept_hits(dist, length, start, k, cand_dist, cand_pos, hist, state):
                 cand_dist[fill] = d
                 cand_pos[fill] = start + g + j
                 fill += 1
-                hist[d] += 1
-                count += 1
+                count, level = count_in(hist, d, count, level, k)
                 if count >= k:
-                    while count - hist[level] >= k:
-                        count -= hist[level]
-                        hist[level] = 0
-                        level -= 1
                     limit = level - 1
     state[FILL] = fill
     state[COUNT] = count

@@ -41,6 +41,12 @@ AUTO_MIN_ITEMS = 1 << 15
 # method="auto": probes a k-NN query may spend, as a fraction of its scan's cost, before
 # it is scanned unless the probes left are known to finish within the scan's cost.
 AUTO_EXPLORE = 0.05
+# method="auto": when fewer than this fraction of data-like queries (database items)
+# finish their k-NN probes within the AUTO_EXPLORE budget, queries are screened: one
+# whose exact-match buckets hold fewer than k items is scanned without probing. Where
+# a fraction w of queries wins by probing, MIH as a whole costs about 1 - w scans, so
+# scanning even every winner costs at most 1 / (1 - w) of it: about 1.1 at w = 0.1.
+AUTO_MIN_WIN_RATE = 0.1
 _STATE_VERSION = 1
 # Serialises parallel kernel launches under numba's "workqueue" threading layer, the one
 # layer that is not threadsafe (concurrent launches abort the process).
@@ -180,10 +186,15 @@ class HammingIndex:
         are scanned; otherwise a k-NN query probes for at most ``AUTO_EXPLORE`` (5%)
         of its scan's cost unless the probes left to reach its current k-th distance
         are known to fit in that cost, and is scanned otherwise; a range search probes
-        when its plan's estimated cost is below the scan's. All three return exactly
-        the same results (the choice only moves the time). Like ``"mih"``, ``"auto"``
-        builds the multi-index tables at the first search of an index that large
-        (about 2 s and 360 MB for 10 million 64-bit codes).
+        when its plan's estimated cost is below the scan's. On data where fewer than
+        ``AUTO_MIN_WIN_RATE`` (10%) of 32 database items, taken as queries, finish
+        their probes within that budget (measured once per power of two of ``k``), a
+        query whose exact-match buckets hold fewer than ``k`` items is scanned
+        without probing: a lone query on codes without near neighbours costs its scan
+        and a few microseconds. All three return exactly the same results (the choice
+        only moves the time). Like ``"mih"``, ``"auto"`` builds the multi-index tables
+        at the first search of an index that large (about 2 s and 360 MB for 10
+        million 64-bit codes).
     n_substrings : int or None, default=None
         Substrings (tables) for ``method="mih"`` and ``"auto"``; None picks about
         ``bits / log2(len(index))``. A range search probes the cheapest exact subset
@@ -444,13 +455,23 @@ class HammingIndex:
         snap = self._snapshot
         check_result_size(rows.shape[0], k, snap.n)
         columns = snap.columns()
+        tables = None
         if self._uses_tables(snap) and (self.method == "mih" or k < snap.n):
             tables = snap.tables(self.bits, self.n_substrings)
-            budget = None
-            if self.method == "auto":
-                budget = AUTO_EXPLORE * tables.scan_cost(columns.shape[0])
-            with numba_threads(threads), _launch_guard():
-                dist, pos = tables.topk(rows, columns, k, threads, budget)
+        budget = None
+        screen = 0
+        if tables is not None and self.method == "auto":
+            budget = AUTO_EXPLORE * tables.scan_cost(columns.shape[0])
+            if tables.knn_win_rate(k, columns, budget) < AUTO_MIN_WIN_RATE:
+                screen = k
+                if rows.shape[0] == 1 and tables.bucket_items(rows[0]) < k:
+                    tables = None  # a lone query screened out: straight to the scan
+        if tables is not None:
+            if rows.shape[0] == 1:  # serial kernels only
+                dist, pos = tables.topk(rows, columns, k, 1, budget, screen)
+            else:
+                with numba_threads(threads), _launch_guard():
+                    dist, pos = tables.topk(rows, columns, k, threads, budget, screen)
         else:
             dist = np.empty((rows.shape[0], k), dtype=np.int32)
             pos = np.empty((rows.shape[0], k), dtype=np.int64)
@@ -501,7 +522,8 @@ class HammingIndex:
         if self._uses_tables(snap):
             tables = snap.tables(self.bits, self.n_substrings)
             if tables.range_is_worthwhile(radius, columns.shape[0]):
-                lims, dist, pos = tables.range(rows, columns, radius, threads)
+                with _launch_guard() if parallel else contextlib.nullcontext():
+                    lims, dist, pos = tables.range(rows, columns, radius, threads)
                 # Every position is a hit.
                 return lims, dist, pos if snap.identity else snap.ids[pos]
         counts = np.zeros(rows.shape[0], dtype=np.int64)
