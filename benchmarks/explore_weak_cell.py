@@ -67,8 +67,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import select_zero_shot as S  # noqa: E402
 
 from zeroshash import DoubleBitHasher, ITQHasher  # noqa: E402
+from zeroshash._kernel_map import squared_distances  # noqa: E402
 from zeroshash.metrics import mean_average_precision  # noqa: E402
-from zeroshash.model_selection import zero_shot_retrieval_split  # noqa: E402
 from zeroshash.preprocessing import power_normalize  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -81,10 +81,6 @@ BASELINES = ["PCAH[raw]", "ITQ[raw]", "PCAH[l2]", "ITQ[l2]"]
 
 def l2(X):
     return power_normalize(np.asarray(X, dtype=np.float64), 1.0)
-
-
-def sq_dist(A, B):
-    return np.maximum((A * A).sum(1)[:, None] - 2 * A @ B.T + (B * B).sum(1)[None], 0.0)
 
 
 def dbq(bits, seed, **params):
@@ -131,10 +127,10 @@ def fit_rbf_dbq(X, y, bits, seed, n_anchors=1000):
     Xn = l2(X)
     anchors = MiniBatchKMeans(n_anchors, random_state=seed, n_init=1,
                               batch_size=2048).fit(Xn).cluster_centers_
-    h = sq_dist(Xn, anchors).mean()
+    h = squared_distances(Xn, anchors).mean()
 
     def phi(Z):
-        return np.exp(-sq_dist(l2(Z), anchors) / h)
+        return np.exp(-squared_distances(l2(Z), anchors) / h)
 
     m = dbq(bits, seed, normalize=None).fit(phi(X), y)
     return lambda Z: m.transform(phi(Z))
@@ -146,7 +142,7 @@ def fit_agh_dbq(X, y, bits, seed, n_anchors=300, s=3):
                               batch_size=2048).fit(Xn).cluster_centers_
 
     def anchor_graph(Z, t=None):
-        d = sq_dist(Z, anchors)
+        d = squared_distances(Z, anchors)
         idx = np.argpartition(d, s, axis=1)[:, :s]
         near = np.take_along_axis(d, idx, 1)
         t = near.mean() if t is None else t
@@ -236,9 +232,9 @@ def _affinity_preserving_kmeans(X, b, n_iter=50, lam=10.0):
     cube = (2 * _cube(b) - 1) * scale
     C = np.zeros((k, dim))
     C[:, :used] = cube[:, :used]
-    d_h = np.sqrt(sq_dist(cube, cube))  # the Hamming-based distances the centres should keep
+    d_h = np.sqrt(squared_distances(cube, cube))  # the distances the centres should keep
     for _ in range(n_iter):
-        idx = sq_dist(P, C).argmin(1)
+        idx = squared_distances(P, C).argmin(1)
         count = np.bincount(idx, minlength=k).astype(float)
         total = np.zeros_like(C)
         np.add.at(total, idx, P)
@@ -261,7 +257,7 @@ def fit_kmh(X, y, bits, seed, n_directions, b):
 
     def encode(Z):
         Q = (f(Z) - mean) @ R
-        return np.hstack([table[sq_dist(Q[:, m * d:(m + 1) * d], C).argmin(1)]
+        return np.hstack([table[squared_distances(Q[:, m * d:(m + 1) * d], C).argmin(1)]
                           for m, C in enumerate(centres)])
     return encode
 
@@ -295,7 +291,7 @@ def ap_from_distances(D, y_query, y_db):
 def diag_continuous(n_directions):
     def score(X, y, Xq, Xd, yq, yd, seed):
         f = rotated_directions(X, y, n_directions, seed)
-        return ap_from_distances(sq_dist(f(Xq), f(Xd)), yq, yd)
+        return ap_from_distances(squared_distances(f(Xq), f(Xd)), yq, yd)
     return score
 
 
@@ -303,7 +299,7 @@ def diag_continuous_pca(n_directions):
     def score(X, y, Xq, Xd, yq, yd, seed):
         m = ITQHasher(bits=n_directions, random_state=seed, n_jobs=1).fit(l2(X))
         P = m.components_ @ m.rotation_
-        return ap_from_distances(sq_dist((l2(Xq) - m.mean_) @ P, (l2(Xd) - m.mean_) @ P),
+        return ap_from_distances(squared_distances((l2(Xq) - m.mean_) @ P, (l2(Xd) - m.mean_) @ P),
                                  yq, yd)
     return score
 
@@ -314,7 +310,7 @@ def diag_pq_sdc(X, y, Xq, Xd, yq, yd, seed, n_sub=4, n_centres=16):
     D = 0.0
     for sub in np.array_split(np.arange(F.shape[1]), n_sub):
         km = KMeans(n_centres, n_init=3, random_state=seed).fit(F[:, sub])
-        between = sq_dist(km.cluster_centers_, km.cluster_centers_)
+        between = squared_distances(km.cluster_centers_, km.cluster_centers_)
         D = D + between[km.predict(Q[:, sub])][:, km.predict(B[:, sub])]
     return ap_from_distances(D, yq, yd)
 
@@ -338,7 +334,7 @@ def diag_asymmetric(method):
         means = np.array([[F[rf[:, d] == r, d].mean() for r in range(cuts.shape[0] + 1)]
                           for d in range(F.shape[1])])
         recon = means[np.arange(F.shape[1])[None], rb]
-        return ap_from_distances(sq_dist(Q, recon), yq, yd)
+        return ap_from_distances(squared_distances(Q, recon), yq, yd)
     return score
 
 
@@ -356,10 +352,7 @@ def score_task(name, X, y, n_train, seed):
     """{inner j: validation mAP} of one candidate on one outer split (as select_zero_shot)."""
     out = {}
     with threadpool_limits(1):
-        outer = zero_shot_retrieval_split(y, n_unseen=3, n_train=n_train, random_state=seed)
-        Xs, ys = X[outer.train], y[outer.train]
-        for j in range(S.INNER):
-            inner = zero_shot_retrieval_split(ys, n_unseen=2, random_state=10_000 + 100 * seed + j)
+        for j, Xs, ys, inner in S.inner_splits(X, y, n_train, seed):
             Xt, yt = Xs[inner.train], ys[inner.train]
             Xq, Xd = Xs[inner.query], Xs[inner.database]
             yq, yd = ys[inner.query], ys[inner.database]

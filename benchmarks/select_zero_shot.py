@@ -124,15 +124,21 @@ def make(c: dict, bits: int, seed: int):
     return make_pipeline(PREPROCESSING[prep](), hasher) if prep == "whiten" else hasher
 
 
+def inner_splits(X, y, n_train, seed):
+    """The validation folds of outer split ``seed``: (j, X_seen, y_seen, inner split) for
+    each inner draw j; only the outer split's training images (its seen classes) are read."""
+    outer = zero_shot_retrieval_split(y, n_unseen=3, n_train=n_train, random_state=seed)
+    X_seen, y_seen = X[outer.train], y[outer.train]
+    for j in range(INNER):
+        yield j, X_seen, y_seen, zero_shot_retrieval_split(
+            y_seen, n_unseen=2, random_state=10_000 + 100 * seed + j)
+
+
 def score_task(c, X, y, class_vectors, n_train, seed):
     """Validation mAPs of candidate ``c`` for one outer split: {(j, bits): mAP}."""
     out = {}
     with threadpool_limits(1):
-        outer = zero_shot_retrieval_split(y, n_unseen=3, n_train=n_train, random_state=seed)
-        X_seen, y_seen = X[outer.train], y[outer.train]
-        for j in range(INNER):
-            inner = zero_shot_retrieval_split(y_seen, n_unseen=2,
-                                              random_state=10_000 + 100 * seed + j)
+        for j, X_seen, y_seen, inner in inner_splits(X, y, n_train, seed):
             for bits in BITS:
                 model = make(c, bits, seed)
                 hasher = model[-1] if isinstance(model, Pipeline) else model
