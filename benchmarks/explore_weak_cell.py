@@ -68,6 +68,7 @@ import select_zero_shot as S  # noqa: E402
 
 from zeroshash import DoubleBitHasher, ITQHasher  # noqa: E402
 from zeroshash._kernel_map import squared_distances  # noqa: E402
+from zeroshash._principal import principal_axes  # noqa: E402
 from zeroshash.metrics import mean_average_precision  # noqa: E402
 from zeroshash.preprocessing import power_normalize  # noqa: E402
 
@@ -76,7 +77,7 @@ CACHE = os.path.join(HERE, "results", "explore_weak_cell_scores.json")
 BITS = 16
 SETTINGS = ["P2", "P4"]
 DEFAULT_NAME = "DBQ(prep=l2, within_class_reg=1.0)"  # the default's cached validation scores
-BASELINES = ["PCAH[raw]", "ITQ[raw]", "PCAH[l2]", "ITQ[l2]"]
+BASELINES = [S.describe(b) for b in S.baselines("l2")]
 
 
 def l2(X):
@@ -186,12 +187,6 @@ def _cube(b):
     return ((np.arange(1 << b)[:, None] >> np.arange(b)[::-1]) & 1).astype(float)
 
 
-def _pca(X):
-    mean = X.mean(0)
-    values, vectors = np.linalg.eigh((X - mean).T @ (X - mean) / X.shape[0])
-    return mean, values[::-1], vectors[:, ::-1]
-
-
 def _balanced_partition(values, M):
     """Dimensions into M equal-sized subspaces with balanced sums of log-eigenvalues."""
     f = np.log(np.maximum(values, 0) + 1e-20)
@@ -223,7 +218,7 @@ def _centre_cost(c, j, C, total_j, count, d_h_j, n, lam):
 
 
 def _affinity_preserving_kmeans(X, b, n_iter=50, lam=10.0):
-    mean, _, V = _pca(X)
+    mean, V, _ = principal_axes(X, X.shape[1])
     P = (X - mean) @ V
     n, dim = P.shape
     k, used = 1 << b, min(b, P.shape[1])
@@ -248,7 +243,7 @@ def fit_kmh(X, y, bits, seed, n_directions, b):
     f = rotated_directions(X, y, n_directions, seed)
     F = f(X)
     M = bits // b
-    mean, values, V = _pca(F)
+    mean, V, values = principal_axes(F, F.shape[1])
     R = V[:, _balanced_partition(values, M)]
     P = (F - mean) @ R
     d = P.shape[1] // M
@@ -318,12 +313,9 @@ def diag_pq_sdc(X, y, Xq, Xd, yq, yd, seed, n_sub=4, n_centres=16):
 def diag_asymmetric(method):
     """Queries unquantised, database items at the mean of their code's region per direction."""
     def score(X, y, Xq, Xd, yq, yd, seed):
-        if method == "DBQ":
-            m = dbq(BITS, seed).fit(X, y)
-            P = m.components_ @ m.rotation_
-        else:  # ITQ on the same L2-normalised features
-            m = ITQHasher(bits=BITS, random_state=seed, n_jobs=1).fit(l2(X))
-            P = m.components_ @ m.rotation_
+        m = (dbq(BITS, seed).fit(X, y) if method == "DBQ"  # ITQ: on the same L2 features
+             else ITQHasher(bits=BITS, random_state=seed, n_jobs=1).fit(l2(X)))
+        P = m.components_ @ m.rotation_
         F, Q, B = ((l2(Z) - m.mean_) @ P for Z in (X, Xq, Xd))
         cuts = (np.quantile(F, [1 / 3, 2 / 3], axis=0) if method == "DBQ"
                 else np.zeros((1, F.shape[1])))
